@@ -1,0 +1,169 @@
+//! Sizes and request units, following the DynamoDB Developer Guide's published rules.
+//!
+//! Everything here is pure arithmetic on the design document. Arithmetic saturates rather than
+//! overflows: a design with absurd numbers gets absurd (and flagged) sizes, never a panic.
+
+use rust_decimal::Decimal;
+
+use crate::design::{AccessPattern, Consistency, Design, Entity, Index, ProjectionType, Table};
+
+/// Largest item DynamoDB stores: 400 KB, counting attribute names and values.
+pub const MAX_ITEM_BYTES: u64 = 409_600;
+/// Largest partition-key value.
+pub const MAX_PARTITION_KEY_BYTES: u64 = 2048;
+/// Largest sort-key value.
+pub const MAX_SORT_KEY_BYTES: u64 = 1024;
+/// A Query or Scan returns at most this much per call before paginating.
+pub const PAGE_BYTES: u64 = 1_048_576;
+/// Read units one partition serves per second.
+pub const PARTITION_READ_UNITS: u64 = 3000;
+/// Write units one partition serves per second.
+pub const PARTITION_WRITE_UNITS: u64 = 1000;
+/// Default per-table quota of read request units per second (on-demand).
+pub const TABLE_READ_UNITS_QUOTA: u64 = 40_000;
+/// Default per-table quota of write request units per second (on-demand).
+pub const TABLE_WRITE_UNITS_QUOTA: u64 = 40_000;
+
+/// Typical stored size of one item of `entity`: attribute names plus estimated values.
+pub fn item_bytes(entity: &Entity) -> u64 {
+    entity.attributes.iter().fold(0u64, |acc, a| {
+        acc.saturating_add(a.name.len() as u64)
+            .saturating_add(a.bytes)
+    })
+}
+
+/// Largest stored size of one item of `entity`, using each attribute's maximum where given.
+pub fn max_item_bytes(entity: &Entity) -> u64 {
+    entity.attributes.iter().fold(0u64, |acc, a| {
+        acc.saturating_add(a.name.len() as u64)
+            .saturating_add(a.max_bytes.unwrap_or(a.bytes).max(a.bytes))
+    })
+}
+
+/// Bytes in `kb` kilobytes (1 KB = 1024 bytes), rounded up.
+pub fn kb_to_bytes(kb: Decimal) -> u64 {
+    if kb <= Decimal::ZERO {
+        return 0;
+    }
+    kb.checked_mul(Decimal::from(1024))
+        .map(|b| b.ceil())
+        .and_then(|b| u64::try_from(b).ok())
+        .unwrap_or(u64::MAX)
+}
+
+/// Read request units for one read of `bytes` in total (a Query sums its items before
+/// rounding up to 4 KB). Reading nothing still costs one unit (half when eventual).
+pub fn read_units(bytes: u64, consistency: Consistency) -> Decimal {
+    let blocks = bytes.div_ceil(4096).max(1);
+    let units = Decimal::from(blocks);
+    match consistency {
+        Consistency::Strong => units,
+        Consistency::Eventual => units / Decimal::TWO,
+    }
+}
+
+/// Write request units for writing an item of `bytes` (1 KB blocks, at least one).
+pub fn write_units(bytes: u64) -> u64 {
+    bytes.div_ceil(1024).max(1)
+}
+
+/// Size of one item as an access pattern sees it: the pattern's own `item_kb` when given,
+/// otherwise the entity's estimate.
+pub fn pattern_item_bytes(design: &Design, pattern: &AccessPattern) -> Option<u64> {
+    if let Some(kb) = pattern.item_kb {
+        return Some(kb_to_bytes(kb));
+    }
+    design.entity(&pattern.entity).map(item_bytes)
+}
+
+/// Size of the entry an item of `entity` leaves in `index`: the table's and the index's key
+/// attributes plus what the projection copies.
+pub fn index_entry_bytes(entity: &Entity, table: &Table, index: &Index) -> u64 {
+    let attr_bytes = |name: &str| {
+        entity
+            .attributes
+            .iter()
+            .find(|a| a.name == name)
+            .map_or(0, |a| (a.name.len() as u64).saturating_add(a.bytes))
+    };
+    match index.projection.ty {
+        ProjectionType::All => item_bytes(entity),
+        ProjectionType::KeysOnly | ProjectionType::Include => {
+            let mut names: Vec<&str> = vec![table.partition_key.name.as_str()];
+            names.extend(table.sort_key.as_ref().map(|k| k.name.as_str()));
+            names.push(index.partition_key.name.as_str());
+            names.extend(index.sort_key.as_ref().map(|k| k.name.as_str()));
+            if index.projection.ty == ProjectionType::Include {
+                names.extend(index.projection.attributes.iter().map(String::as_str));
+            }
+            names.sort_unstable();
+            names.dedup();
+            names
+                .into_iter()
+                .fold(0u64, |acc, n| acc.saturating_add(attr_bytes(n)))
+        }
+    }
+}
+
+/// Bytes one call of a read pattern reads: a Query sums `items_per_query` items (or index
+/// entries when it reads an index), a GetItem reads one item.
+pub fn read_bytes_per_call(design: &Design, pattern: &AccessPattern) -> Option<u64> {
+    let mut one = pattern_item_bytes(design, pattern)?;
+    if pattern.item_kb.is_none()
+        && let Some(target) = &pattern.target
+        && let Some(index_name) = &target.index
+        && let Some(table) = design.table(&target.table)
+        && let Some((_, index)) = table.index(index_name)
+        && let Some(entity) = design.entity(&pattern.entity)
+    {
+        one = index_entry_bytes(entity, table, index);
+    }
+    let items = match pattern.api {
+        crate::design::Api::Query | crate::design::Api::Scan => {
+            pattern.items_per_query.unwrap_or(1)
+        }
+        _ => 1,
+    };
+    Some(one.saturating_mul(items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros_free::dec;
+
+    /// Decimal literals without a macro crate.
+    mod rust_decimal_macros_free {
+        pub fn dec(s: &str) -> rust_decimal::Decimal {
+            s.parse().expect("test literal")
+        }
+    }
+
+    #[test]
+    fn query_rounds_the_sum_not_each_item() {
+        // The Developer Guide's example: items totalling 40.8 KB read as 44 KB.
+        let bytes = kb_to_bytes(dec("40.8"));
+        assert_eq!(read_units(bytes, Consistency::Strong), dec("11"));
+        assert_eq!(read_units(bytes, Consistency::Eventual), dec("5.5"));
+    }
+
+    #[test]
+    fn reads_of_nothing_still_cost() {
+        assert_eq!(read_units(0, Consistency::Strong), dec("1"));
+        assert_eq!(read_units(0, Consistency::Eventual), dec("0.5"));
+    }
+
+    #[test]
+    fn writes_round_up_to_whole_kb() {
+        assert_eq!(write_units(1), 1);
+        assert_eq!(write_units(1024), 1);
+        assert_eq!(write_units(1025), 2);
+        assert_eq!(write_units(kb_to_bytes(dec("1.5"))), 2);
+    }
+
+    #[test]
+    fn kb_conversion_saturates() {
+        assert_eq!(kb_to_bytes(Decimal::MAX), u64::MAX);
+        assert_eq!(kb_to_bytes(dec("-3")), 0);
+    }
+}

@@ -1,0 +1,10 @@
+//! ddb-architect: design, validate, cost and benchmark Amazon DynamoDB data models.
+//!
+//! The core — the design document, the rule catalogue and the capacity arithmetic — is pure:
+//! it knows nothing of AWS, HTTP or terminals, so the CLI, the model's tool calls and the
+//! benchmark all share one verdict.
+
+pub mod capacity;
+pub mod cli;
+pub mod design;
+pub mod rules;

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ddb_architect::cli::main()
+}

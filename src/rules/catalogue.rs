@@ -1,0 +1,440 @@
+//! Every rule the validator knows, with a stable id. Ids never change meaning once released:
+//! a retired rule keeps its number unused.
+
+use serde::Serialize;
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// DynamoDB would reject it, or it cannot work as designed.
+    Error,
+    /// Against a design principle or likely to hurt; can be accepted with a recorded deviation.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+impl Severity {
+    /// Lower-case label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Info => "info",
+        }
+    }
+}
+
+/// The group a rule belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// DynamoDB's hard limits and API rules, and the document's own consistency.
+    Limits,
+    /// Whether every access pattern is served by a key lookup.
+    AccessPatterns,
+    /// The design principles.
+    Principles,
+    /// Throughput per partition and per table.
+    Capacity,
+}
+
+/// One rule of the catalogue.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Rule {
+    /// Stable id, e.g. "DDB001".
+    pub id: &'static str,
+    /// Severity of its findings.
+    pub severity: Severity,
+    /// Group.
+    pub category: Category,
+    /// One line.
+    pub title: &'static str,
+    /// Why it matters.
+    pub explanation: &'static str,
+    /// What to do about it.
+    pub fix: &'static str,
+}
+
+macro_rules! rule {
+    ($id:literal, $sev:ident, $cat:ident, $title:literal, $why:literal, $fix:literal) => {
+        Rule {
+            id: $id,
+            severity: Severity::$sev,
+            category: Category::$cat,
+            title: $title,
+            explanation: $why,
+            fix: $fix,
+        }
+    };
+}
+
+/// The whole catalogue, in id order.
+pub static RULES: &[Rule] = &[
+    rule!(
+        "DDB001",
+        Error,
+        Limits,
+        "Table or index name breaks DynamoDB's naming rules",
+        "Table and index names must be 3 to 255 characters of letters, digits, underscore, dash and dot; CreateTable rejects anything else.",
+        "Rename it using only [A-Za-z0-9_.-], 3 to 255 characters."
+    ),
+    rule!(
+        "DDB002",
+        Error,
+        Limits,
+        "Key attribute of a type DynamoDB cannot key on",
+        "Partition and sort keys of tables and indexes must be scalar String, Number or Binary.",
+        "Key on an S, N or B attribute; move lists, maps, sets and booleans out of the key."
+    ),
+    rule!(
+        "DDB003",
+        Error,
+        Limits,
+        "Item can exceed 400 KB",
+        "DynamoDB rejects any item over 400 KB, counting attribute names and values.",
+        "Move large values to S3 and store the object key, split the item, or compress the value."
+    ),
+    rule!(
+        "DDB004",
+        Error,
+        Limits,
+        "Partition-key value can exceed 2048 bytes",
+        "A partition-key value may be at most 2048 bytes.",
+        "Key on a shorter identifier, or hash the long value into one."
+    ),
+    rule!(
+        "DDB005",
+        Error,
+        Limits,
+        "Sort-key value can exceed 1024 bytes",
+        "A sort-key value may be at most 1024 bytes.",
+        "Key on a shorter value, or move the long value out of the sort key."
+    ),
+    rule!(
+        "DDB006",
+        Warning,
+        Limits,
+        "More than 20 global secondary indexes on one table",
+        "20 GSIs per table is DynamoDB's default quota; more needs a quota increase, and every index multiplies write cost.",
+        "Merge indexes that serve similar patterns, or request a quota increase before deploying."
+    ),
+    rule!(
+        "DDB007",
+        Error,
+        Limits,
+        "More than 5 local secondary indexes on one table",
+        "A table can have at most 5 LSIs, and they can only be created with the table.",
+        "Use global secondary indexes for the extra patterns."
+    ),
+    rule!(
+        "DDB008",
+        Error,
+        Limits,
+        "More than 100 projected non-key attributes across a table's indexes",
+        "INCLUDE projections of all secondary indexes of a table may list at most 100 attributes in total (an attribute in two indexes counts twice).",
+        "Project ALL on the index that needs many attributes, or project fewer attributes."
+    ),
+    rule!(
+        "DDB009",
+        Error,
+        Limits,
+        "Strongly consistent read on a global secondary index",
+        "GSIs are eventually consistent only; DynamoDB rejects ConsistentRead=true on a GSI.",
+        "Accept eventual consistency for this pattern, or serve it from the table or a local secondary index."
+    ),
+    rule!(
+        "DDB010",
+        Error,
+        Limits,
+        "Key attribute not defined by the stored entity",
+        "Every key of a table (and of its indexes) must be an attribute of the entities stored there, with the same type.",
+        "Add the attribute to the entity, or fix the key's name or type."
+    ),
+    rule!(
+        "DDB011",
+        Error,
+        Limits,
+        "AttributeDefinitions do not match the keys",
+        "CreateTable requires AttributeDefinitions to list exactly the key attributes of the table and its indexes; a missing or an unused definition is rejected.",
+        "List each key attribute once with its type, and nothing else (or leave attribute_definitions out to derive them)."
+    ),
+    rule!(
+        "DDB012",
+        Error,
+        Limits,
+        "Benchmark table name without the ddb-benchmark- prefix or too long",
+        "Every table a benchmark creates is named ddb-benchmark-…, so that cleanup can find it and never touch anything else; the full name must still be a valid table name.",
+        "Start benchmark.table_prefix with ddb-benchmark- and keep prefix plus table name within 255 valid characters."
+    ),
+    rule!(
+        "DDB013",
+        Error,
+        Limits,
+        "Provisioned capacity in an on-demand design",
+        "Designs are benchmarked on on-demand (PAY_PER_REQUEST) tables, which must not carry ProvisionedThroughput on the table or any GSI.",
+        "Remove billing_mode PROVISIONED and every provisioned_throughput."
+    ),
+    rule!(
+        "DDB014",
+        Error,
+        Limits,
+        "Local secondary index that DynamoDB would reject",
+        "An LSI shares the table's partition key, needs its own sort key, and the table itself must have a sort key.",
+        "Give the LSI the table's partition key and a sort key, or make it a GSI."
+    ),
+    rule!(
+        "DDB015",
+        Error,
+        Limits,
+        "Projection that DynamoDB would reject",
+        "INCLUDE needs at least one non-key attribute; ALL and KEYS_ONLY take no attribute list.",
+        "List the attributes under INCLUDE only, or switch the projection type."
+    ),
+    rule!(
+        "DDB016",
+        Error,
+        Limits,
+        "Name used twice",
+        "Entities, attributes of one entity, tables, indexes of one table and access-pattern ids must be unique, or references become ambiguous.",
+        "Rename one of them."
+    ),
+    rule!(
+        "DDB017",
+        Error,
+        Limits,
+        "Reference to something the design does not define",
+        "An entity, attribute, table or index named in one place must be defined in the document.",
+        "Fix the name, or add the missing definition."
+    ),
+    rule!(
+        "DDB018",
+        Error,
+        Limits,
+        "Value out of range",
+        "Rates, latencies and sizes must be positive, average rates at most the peak, and identities and table entity lists non-empty.",
+        "Correct the value."
+    ),
+    rule!(
+        "DDB019",
+        Warning,
+        Limits,
+        "Deviation that accepts nothing",
+        "A recorded deviation must name a warning that the design actually triggers; errors are DynamoDB's limits and cannot be waived.",
+        "Fix the rule id or subject, or remove the stale deviation."
+    ),
+    rule!(
+        "DDB020",
+        Error,
+        Limits,
+        "Region name not valid",
+        "Every resource lives in one AWS Region, written like us-east-1 or eu-west-2.",
+        "Set app.region to a Region code such as us-east-1."
+    ),
+    rule!(
+        "DDB100",
+        Info,
+        AccessPatterns,
+        "No data model yet",
+        "The document has access patterns but no tables, so only the requirements were checked.",
+        "Add tables and a target for every access pattern (Stage 2)."
+    ),
+    rule!(
+        "DDB101",
+        Error,
+        AccessPatterns,
+        "Scan used as an access pattern",
+        "A Scan reads and bills every item in the table; its cost and latency grow with the table, not with the answer.",
+        "Serve the pattern with a GetItem or a Query on a table or a GSI keyed by what the application knows."
+    ),
+    rule!(
+        "DDB102",
+        Error,
+        AccessPatterns,
+        "Access pattern not served by the data model",
+        "Every access pattern needs a table or index that answers it with a single key lookup.",
+        "Set the pattern's target to a table or index whose key matches its key criteria, adding a GSI if needed."
+    ),
+    rule!(
+        "DDB103",
+        Error,
+        AccessPatterns,
+        "Key criteria lack an equality on the partition key",
+        "GetItem and Query need the partition-key value; without it the only way to answer is a Scan.",
+        "Target a table or GSI whose partition key the application knows exactly."
+    ),
+    rule!(
+        "DDB104",
+        Error,
+        AccessPatterns,
+        "Criterion only a filter could apply",
+        "A key condition can use only the partition key and the sort key; anything else becomes a FilterExpression, which still reads and bills every item under the key.",
+        "Target an index whose sort key is that attribute, or drop the criterion from the lookup."
+    ),
+    rule!(
+        "DDB105",
+        Error,
+        AccessPatterns,
+        "GetItem without the full primary key or on an index",
+        "GetItem reads one item of a table by its exact partition and sort key; it cannot read an index.",
+        "Supply equality on every key attribute of the table, or use a Query."
+    ),
+    rule!(
+        "DDB106",
+        Error,
+        AccessPatterns,
+        "Write without the full primary key or on an index",
+        "PutItem, UpdateItem and DeleteItem address one item of a table by its full primary key; indexes are read-only.",
+        "Target the table and give equality on its partition and sort key."
+    ),
+    rule!(
+        "DDB107",
+        Warning,
+        AccessPatterns,
+        "Query may return more than 1 MB per call",
+        "A Query stops at 1 MB and the application must follow LastEvaluatedKey, so one logical read becomes several calls.",
+        "Page deliberately with a Limit, narrow the sort-key range, or project fewer attributes into the index."
+    ),
+    rule!(
+        "DDB108",
+        Error,
+        AccessPatterns,
+        "Target does not store the pattern's entity",
+        "A pattern can only be served by a table (or an index of a table) that holds items of its entity.",
+        "Point the target at the entity's own table or one of its indexes."
+    ),
+    rule!(
+        "DDB109",
+        Error,
+        AccessPatterns,
+        "Sort-key condition not allowed for the key's type",
+        "begins_with works on String and Binary sort keys only.",
+        "Use a range condition (between, <, >) on a Number key, or store the value as a String."
+    ),
+    rule!(
+        "DDB201",
+        Warning,
+        Principles,
+        "Table stores more than one entity",
+        "One table per entity keeps each model easy to reason about, evolve and restore; converging tables should follow benchmark evidence.",
+        "Give each entity its own table, or record a deviation with the evidence and the trade-off."
+    ),
+    rule!(
+        "DDB202",
+        Error,
+        Principles,
+        "Entity stored nowhere",
+        "Every entity needs a table, or an embedding in its parent, to live in.",
+        "Add a table for it or embed it in its parent through a relationship."
+    ),
+    rule!(
+        "DDB203",
+        Warning,
+        Principles,
+        "Entity stored in more than one table",
+        "Copies of the same items in several tables must be kept in sync by the application; denormalise only with benchmark evidence.",
+        "Serve the other patterns with a GSI on the entity's own table, or record a deviation."
+    ),
+    rule!(
+        "DDB204",
+        Warning,
+        Principles,
+        "Type-prefixed key value",
+        "Natural keys keep items readable and indexes simple; a prefix such as USER# belongs to single-table designs.",
+        "Store the plain identifier (e.g. 42 rather than USER#42)."
+    ),
+    rule!(
+        "DDB205",
+        Warning,
+        Principles,
+        "Generic key attribute name",
+        "Names such as PK, SK or GSI1PK hide what the key is; natural names (CustomerId, OrderDate) document the model.",
+        "Name the key after the attribute it holds."
+    ),
+    rule!(
+        "DDB206",
+        Warning,
+        Principles,
+        "Index not named for its purpose",
+        "Purpose-named indexes (OrdersByCustomer) say what they answer; GSI1 says nothing.",
+        "Rename it ThingsByAttribute, e.g. OrdersByCustomer."
+    ),
+    rule!(
+        "DDB207",
+        Warning,
+        Principles,
+        "One-to-one relationship not stored both ways",
+        "Each side of a 1:1 relationship should carry the other's id so either can be reached with a GetItem.",
+        "Add the other entity's identity attribute to each side."
+    ),
+    rule!(
+        "DDB208",
+        Warning,
+        Principles,
+        "Child does not carry its parent's id",
+        "In a one-to-many relationship the child stores its parent's id, so a GSI on it lists the children.",
+        "Add the parent's identity attribute to the child entity."
+    ),
+    rule!(
+        "DDB209",
+        Warning,
+        Principles,
+        "Many-to-many without a join table keyed by both ids",
+        "An M:N relationship is a join entity whose table's partition key is one side's id and whose sort key is the other's.",
+        "Add a join entity and table keyed (A's id, B's id), with a GSI keyed (B's id, A's id) if both directions are read."
+    ),
+    rule!(
+        "DDB210",
+        Error,
+        Principles,
+        "Embedded bundle can exceed 400 KB",
+        "Embedding children in their parent item is only safe while the whole bundle stays under the 400 KB item limit.",
+        "Give the child entity its own table, or cap the number of embedded items."
+    ),
+    rule!(
+        "DDB211",
+        Warning,
+        Principles,
+        "Embedded items not always read together",
+        "Embedding pays off only when parent and children are always read together; otherwise every read and write moves bytes nobody asked for.",
+        "Give the child entity its own table keyed by the parent id."
+    ),
+    rule!(
+        "DDB301",
+        Warning,
+        Capacity,
+        "Hot partition: reads on one key value above 3,000 RCU/s",
+        "One partition serves at most 3,000 read units per second; traffic concentrated on one key value is throttled there whatever the table's total.",
+        "Use eventually consistent reads, cache the hot key, or spread it over several key values (write sharding)."
+    ),
+    rule!(
+        "DDB302",
+        Warning,
+        Capacity,
+        "Hot partition: writes on one key value above 1,000 WCU/s",
+        "One partition accepts at most 1,000 write units per second.",
+        "Spread writes over more key values (add a shard suffix) or shrink the item."
+    ),
+    rule!(
+        "DDB303",
+        Warning,
+        Capacity,
+        "Hot index partition: index writes on one key value above 1,000 WCU/s",
+        "Every write that reaches a GSI lands on the partition of its GSI key; a low-cardinality GSI key throttles the index, and GSI throttling throttles the table's writes.",
+        "Key the GSI on a higher-cardinality attribute, or make it sparse."
+    ),
+    rule!(
+        "DDB304",
+        Warning,
+        Capacity,
+        "Table above the default on-demand quota",
+        "An on-demand table is limited to 40,000 read and 40,000 write request units per second by default.",
+        "Request a quota increase before launch, or reduce the units per operation."
+    ),
+];
+
+/// The rule with this id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}

@@ -1,0 +1,820 @@
+//! DynamoDB's hard limits and API rules, and the document's internal consistency.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use super::{Sink, ptr};
+use crate::capacity::{self, MAX_ITEM_BYTES, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES};
+use crate::design::{
+    BillingMode, Design, Entity, Index, IndexKind, KeyAttribute, ProjectionType, Table,
+};
+
+pub(super) fn check(d: &Design, s: &mut Sink) {
+    region(d, s);
+    duplicates(d, s);
+    references(d, s);
+    ranges(d, s);
+    entity_sizes(d, s);
+    for (ti, t) in d.tables.iter().enumerate() {
+        table(d, ti, t, s);
+    }
+    benchmark_names(d, s);
+}
+
+/// True for names CreateTable accepts for tables and indexes.
+pub fn valid_resource_name(name: &str) -> bool {
+    (3..=255).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// True for Region codes such as us-east-1, eu-central-2 or us-gov-west-1.
+pub fn valid_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    let (n, rest) = match parts.split_last() {
+        Some(x) => x,
+        None => return false,
+    };
+    (3..=4).contains(&parts.len())
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+        && rest
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && rest[0].len() == 2
+}
+
+fn region(d: &Design, s: &mut Sink) {
+    if !valid_region(&d.app.region) {
+        s.push(
+            "DDB020",
+            "/app/region",
+            None,
+            format!("`{}` is not an AWS Region code", d.app.region),
+        );
+    }
+}
+
+fn duplicates(d: &Design, s: &mut Sink) {
+    fn dups<'a>(names: impl Iterator<Item = (String, &'a str)>, what: &str, s: &mut Sink) {
+        let mut seen: HashMap<&str, ()> = HashMap::new();
+        for (pointer, name) in names {
+            if seen.insert(name, ()).is_some() {
+                s.push(
+                    "DDB016",
+                    pointer,
+                    Some(name),
+                    format!("{what} `{name}` is defined more than once"),
+                );
+            }
+        }
+    }
+    dups(
+        d.entities
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (ptr::entity(i) + "/name", e.name.as_str())),
+        "entity",
+        s,
+    );
+    for (ei, e) in d.entities.iter().enumerate() {
+        dups(
+            e.attributes
+                .iter()
+                .enumerate()
+                .map(|(ai, a)| (ptr::attribute(ei, ai) + "/name", a.name.as_str())),
+            &format!("attribute of {}", e.name),
+            s,
+        );
+    }
+    dups(
+        d.tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (ptr::table(i) + "/name", t.name.as_str())),
+        "table",
+        s,
+    );
+    for (ti, t) in d.tables.iter().enumerate() {
+        let gsis = t
+            .global_secondary_indexes
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (ptr::index(ti, true, i) + "/name", x.name.as_str()));
+        let lsis = t
+            .local_secondary_indexes
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (ptr::index(ti, false, i) + "/name", x.name.as_str()));
+        dups(gsis.chain(lsis), &format!("index of {}", t.name), s);
+    }
+    dups(
+        d.access_patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (ptr::pattern(i) + "/id", p.id.as_str())),
+        "access pattern",
+        s,
+    );
+}
+
+fn has_attr(e: &Entity, name: &str) -> bool {
+    e.attributes.iter().any(|a| a.name == name)
+}
+
+fn references(d: &Design, s: &mut Sink) {
+    let unknown_entity = |s: &mut Sink, pointer: String, name: &str| {
+        s.push(
+            "DDB017",
+            pointer,
+            Some(name),
+            format!("no entity is named `{name}`"),
+        );
+    };
+    for (ei, e) in d.entities.iter().enumerate() {
+        for (i, id) in e.identity.iter().enumerate() {
+            if !has_attr(e, id) {
+                s.push(
+                    "DDB017",
+                    format!("{}/identity/{i}", ptr::entity(ei)),
+                    Some(&e.name),
+                    format!(
+                        "identity attribute `{id}` is not an attribute of {}",
+                        e.name
+                    ),
+                );
+            }
+        }
+    }
+    for (ri, r) in d.relationships.iter().enumerate() {
+        let p = ptr::relationship(ri);
+        for (field, name) in [("from", Some(&r.from)), ("to", Some(&r.to))]
+            .into_iter()
+            .chain(std::iter::once(("join_entity", r.join_entity.as_ref())))
+        {
+            if let Some(name) = name
+                && d.entity(name).is_none()
+            {
+                unknown_entity(s, format!("{p}/{field}"), name);
+            }
+        }
+    }
+    for (ti, t) in d.tables.iter().enumerate() {
+        for (i, name) in t.entities.iter().enumerate() {
+            if d.entity(name).is_none() {
+                unknown_entity(s, format!("{}/entities/{i}", ptr::table(ti)), name);
+            }
+        }
+        for (kind, ii, idx) in indexes_with_pos(t) {
+            if idx.projection.ty != ProjectionType::Include {
+                continue;
+            }
+            for (ai, a) in idx.projection.attributes.iter().enumerate() {
+                let known = t
+                    .entities
+                    .iter()
+                    .filter_map(|n| d.entity(n))
+                    .any(|e| has_attr(e, a));
+                let any_entity_known = t.entities.iter().any(|n| d.entity(n).is_some());
+                if any_entity_known && !known {
+                    s.push(
+                        "DDB017",
+                        format!(
+                            "{}/projection/attributes/{ai}",
+                            ptr::index(ti, kind == IndexKind::Global, ii)
+                        ),
+                        Some(&idx.name),
+                        format!(
+                            "projected attribute `{a}` is not an attribute of {}",
+                            t.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for (pi, p) in d.access_patterns.iter().enumerate() {
+        let pp = ptr::pattern(pi);
+        let Some(e) = d.entity(&p.entity) else {
+            unknown_entity(s, format!("{pp}/entity"), &p.entity);
+            continue;
+        };
+        for (ci, c) in p.key_criteria.iter().enumerate() {
+            if !has_attr(e, &c.attribute) {
+                s.push(
+                    "DDB017",
+                    format!("{pp}/key_criteria/{ci}/attribute"),
+                    Some(&p.id),
+                    format!("`{}` is not an attribute of {}", c.attribute, e.name),
+                );
+            }
+        }
+        for (ui, u) in p.updates.iter().enumerate() {
+            if !has_attr(e, u) {
+                s.push(
+                    "DDB017",
+                    format!("{pp}/updates/{ui}"),
+                    Some(&p.id),
+                    format!("`{u}` is not an attribute of {}", e.name),
+                );
+            }
+        }
+        if let Some(target) = &p.target {
+            match d.table(&target.table) {
+                None => s.push(
+                    "DDB017",
+                    format!("{pp}/target/table"),
+                    Some(&p.id),
+                    format!("no table is named `{}`", target.table),
+                ),
+                Some(t) => {
+                    if let Some(ix) = &target.index
+                        && t.index(ix).is_none()
+                    {
+                        s.push(
+                            "DDB017",
+                            format!("{pp}/target/index"),
+                            Some(&p.id),
+                            format!("table {} has no index named `{ix}`", t.name),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn ranges(d: &Design, s: &mut Sink) {
+    let sla = &d.app.sla;
+    for (field, v) in [
+        ("read_p95_ms", Some(sla.read_p95_ms)),
+        ("write_p95_ms", Some(sla.write_p95_ms)),
+        ("peak_reads_per_second", sla.peak_reads_per_second),
+        ("peak_writes_per_second", sla.peak_writes_per_second),
+    ] {
+        if let Some(v) = v
+            && v <= Decimal::ZERO
+        {
+            s.push(
+                "DDB018",
+                format!("/app/sla/{field}"),
+                None,
+                format!("{field} must be positive, not {v}"),
+            );
+        }
+    }
+    if sla.monthly_budget_usd < Decimal::ZERO {
+        s.push(
+            "DDB018",
+            "/app/sla/monthly_budget_usd",
+            None,
+            format!("the budget cannot be negative ({})", sla.monthly_budget_usd),
+        );
+    }
+    for (ei, e) in d.entities.iter().enumerate() {
+        if e.identity.is_empty() {
+            s.push(
+                "DDB018",
+                format!("{}/identity", ptr::entity(ei)),
+                Some(&e.name),
+                format!("{} needs at least one identity attribute", e.name),
+            );
+        }
+        for (ai, a) in e.attributes.iter().enumerate() {
+            if let Some(max) = a.max_bytes
+                && max < a.bytes
+            {
+                s.push(
+                    "DDB018",
+                    ptr::attribute(ei, ai) + "/max_bytes",
+                    Some(&e.name),
+                    format!(
+                        "{}.{}: max_bytes {max} is below the typical size {}",
+                        e.name, a.name, a.bytes
+                    ),
+                );
+            }
+        }
+    }
+    for (ti, t) in d.tables.iter().enumerate() {
+        if t.entities.is_empty() {
+            s.push(
+                "DDB018",
+                format!("{}/entities", ptr::table(ti)),
+                Some(&t.name),
+                format!("table {} must store at least one entity", t.name),
+            );
+        }
+    }
+    for (pi, p) in d.access_patterns.iter().enumerate() {
+        let pp = ptr::pattern(pi);
+        if p.peak_rps <= Decimal::ZERO {
+            s.push(
+                "DDB018",
+                format!("{pp}/peak_rps"),
+                Some(&p.id),
+                format!("{}: peak_rps must be positive, not {}", p.id, p.peak_rps),
+            );
+        }
+        if let Some(avg) = p.average_rps
+            && (avg < Decimal::ZERO || avg > p.peak_rps)
+        {
+            s.push(
+                "DDB018",
+                format!("{pp}/average_rps"),
+                Some(&p.id),
+                format!(
+                    "{}: average_rps {avg} must lie between 0 and peak_rps {}",
+                    p.id, p.peak_rps
+                ),
+            );
+        }
+        if let Some(per_key) = p.peak_rps_per_key
+            && (per_key <= Decimal::ZERO || per_key > p.peak_rps)
+        {
+            s.push(
+                "DDB018",
+                format!("{pp}/peak_rps_per_key"),
+                Some(&p.id),
+                format!(
+                    "{}: peak_rps_per_key {per_key} must be positive and at most peak_rps {}",
+                    p.id, p.peak_rps
+                ),
+            );
+        }
+        if let Some(kb) = p.item_kb
+            && kb <= Decimal::ZERO
+        {
+            s.push(
+                "DDB018",
+                format!("{pp}/item_kb"),
+                Some(&p.id),
+                format!("{}: item_kb must be positive, not {kb}", p.id),
+            );
+        }
+        if p.items_per_query == Some(0) {
+            s.push(
+                "DDB018",
+                format!("{pp}/items_per_query"),
+                Some(&p.id),
+                format!("{}: items_per_query must be at least 1", p.id),
+            );
+        }
+    }
+}
+
+fn entity_sizes(d: &Design, s: &mut Sink) {
+    for (ei, e) in d.entities.iter().enumerate() {
+        let max = capacity::max_item_bytes(e);
+        if max > MAX_ITEM_BYTES {
+            s.push(
+                "DDB003",
+                format!("{}/attributes", ptr::entity(ei)),
+                Some(&e.name),
+                format!(
+                    "an item of {} can reach {max} bytes, over the {MAX_ITEM_BYTES}-byte limit",
+                    e.name
+                ),
+            );
+        }
+    }
+}
+
+/// Indexes of a table with their kind and position in their own list.
+fn indexes_with_pos(t: &Table) -> impl Iterator<Item = (IndexKind, usize, &Index)> {
+    let g = t
+        .global_secondary_indexes
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (IndexKind::Global, i, x));
+    let l = t
+        .local_secondary_indexes
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (IndexKind::Local, i, x));
+    g.chain(l)
+}
+
+fn table(d: &Design, ti: usize, t: &Table, s: &mut Sink) {
+    let tp = ptr::table(ti);
+    if !valid_resource_name(&t.name) {
+        s.push(
+            "DDB001",
+            format!("{tp}/name"),
+            Some(&t.name),
+            format!(
+                "table name `{}` must be 3-255 characters of [A-Za-z0-9_.-]",
+                t.name
+            ),
+        );
+    }
+    let entities: Vec<&Entity> = t.entities.iter().filter_map(|n| d.entity(n)).collect();
+
+    // Keys of the table: defined, with a key type, within size limits, in every entity.
+    let mut keys: Vec<(String, &KeyAttribute, bool, bool, &str)> = vec![(
+        format!("{tp}/partition_key"),
+        &t.partition_key,
+        true,
+        true,
+        t.name.as_str(),
+    )];
+    if let Some(sk) = &t.sort_key {
+        keys.push((format!("{tp}/sort_key"), sk, false, true, t.name.as_str()));
+    }
+    for (kind, ii, idx) in indexes_with_pos(t) {
+        let ip = ptr::index(ti, kind == IndexKind::Global, ii);
+        keys.push((
+            format!("{ip}/partition_key"),
+            &idx.partition_key,
+            true,
+            false,
+            idx.name.as_str(),
+        ));
+        if let Some(sk) = &idx.sort_key {
+            keys.push((
+                format!("{ip}/sort_key"),
+                sk,
+                false,
+                false,
+                idx.name.as_str(),
+            ));
+        }
+    }
+    for (pointer, key, is_partition, on_table, owner) in &keys {
+        if !key.ty.is_key_type() {
+            s.push(
+                "DDB002",
+                format!("{pointer}/type"),
+                Some(owner),
+                format!(
+                    "key `{}` of {owner} has type {}; keys must be S, N or B",
+                    key.name,
+                    key.ty.code()
+                ),
+            );
+        }
+        key_definition(&entities, pointer, key, *on_table, owner, s);
+        key_size(&entities, pointer, key, *is_partition, owner, s);
+    }
+
+    if t.global_secondary_indexes.len() > 20 {
+        s.push(
+            "DDB006",
+            format!("{tp}/global_secondary_indexes"),
+            Some(&t.name),
+            format!(
+                "{} has {} GSIs; the default quota is 20",
+                t.name,
+                t.global_secondary_indexes.len()
+            ),
+        );
+    }
+    if t.local_secondary_indexes.len() > 5 {
+        s.push(
+            "DDB007",
+            format!("{tp}/local_secondary_indexes"),
+            Some(&t.name),
+            format!(
+                "{} has {} LSIs; the limit is 5",
+                t.name,
+                t.local_secondary_indexes.len()
+            ),
+        );
+    }
+    let projected: usize = t
+        .indexes()
+        .filter(|(_, i)| i.projection.ty == ProjectionType::Include)
+        .map(|(_, i)| i.projection.attributes.len())
+        .sum();
+    if projected > 100 {
+        s.push(
+            "DDB008",
+            tp.clone(),
+            Some(&t.name),
+            format!(
+                "{}'s INCLUDE projections list {projected} attributes in total; the limit is 100",
+                t.name
+            ),
+        );
+    }
+
+    for (kind, ii, idx) in indexes_with_pos(t) {
+        let ip = ptr::index(ti, kind == IndexKind::Global, ii);
+        if !valid_resource_name(&idx.name) {
+            s.push(
+                "DDB001",
+                format!("{ip}/name"),
+                Some(&idx.name),
+                format!(
+                    "index name `{}` must be 3-255 characters of [A-Za-z0-9_.-]",
+                    idx.name
+                ),
+            );
+        }
+        projection(&ip, idx, s);
+        if kind == IndexKind::Local {
+            lsi(t, &ip, idx, s);
+        }
+        if kind == IndexKind::Global && idx.provisioned_throughput.is_some() {
+            s.push(
+                "DDB013",
+                format!("{ip}/provisioned_throughput"),
+                Some(&idx.name),
+                format!("GSI {} sets provisioned throughput", idx.name),
+            );
+        }
+        if kind == IndexKind::Local && idx.provisioned_throughput.is_some() {
+            s.push(
+                "DDB014",
+                format!("{ip}/provisioned_throughput"),
+                Some(&idx.name),
+                format!(
+                    "LSI {} sets provisioned throughput; LSIs share the table's capacity",
+                    idx.name
+                ),
+            );
+        }
+    }
+
+    if t.billing_mode == Some(BillingMode::Provisioned) {
+        s.push(
+            "DDB013",
+            format!("{tp}/billing_mode"),
+            Some(&t.name),
+            format!("{} uses PROVISIONED billing", t.name),
+        );
+    }
+    if t.provisioned_throughput.is_some() {
+        s.push(
+            "DDB013",
+            format!("{tp}/provisioned_throughput"),
+            Some(&t.name),
+            format!("{} sets provisioned throughput", t.name),
+        );
+    }
+
+    if let Some(defs) = &t.attribute_definitions {
+        attribute_definitions(t, &tp, defs, s);
+    }
+}
+
+fn key_definition(
+    entities: &[&Entity],
+    pointer: &str,
+    key: &KeyAttribute,
+    on_table: bool,
+    owner: &str,
+    s: &mut Sink,
+) {
+    if entities.is_empty() {
+        return; // the unknown entity is reported on its own
+    }
+    let found: Vec<(&Entity, Option<&crate::design::Attribute>)> = entities
+        .iter()
+        .map(|e| (*e, e.attributes.iter().find(|a| a.name == key.name)))
+        .collect();
+    for (e, a) in &found {
+        if let Some(a) = a
+            && a.ty != key.ty
+        {
+            s.push(
+                "DDB010",
+                format!("{pointer}/type"),
+                Some(owner),
+                format!(
+                    "key `{}` of {owner} is {} but {}.{} is {}",
+                    key.name,
+                    key.ty.code(),
+                    e.name,
+                    a.name,
+                    a.ty.code()
+                ),
+            );
+        }
+    }
+    // A table key must be carried by every entity stored there; an index key by at least one
+    // (an index whose key only some items carry is a sparse index, which is fine).
+    let missing: Vec<&str> = found
+        .iter()
+        .filter(|(_, a)| a.is_none())
+        .map(|(e, _)| e.name.as_str())
+        .collect();
+    let broken = if on_table {
+        !missing.is_empty()
+    } else {
+        missing.len() == found.len()
+    };
+    if broken {
+        s.push(
+            "DDB010",
+            format!("{pointer}/name"),
+            Some(owner),
+            format!(
+                "key `{}` of {owner} is not an attribute of {}",
+                key.name,
+                missing.join(", ")
+            ),
+        );
+    }
+}
+
+fn key_size(
+    entities: &[&Entity],
+    pointer: &str,
+    key: &KeyAttribute,
+    is_partition: bool,
+    owner: &str,
+    s: &mut Sink,
+) {
+    let (limit, rule, what) = if is_partition {
+        (MAX_PARTITION_KEY_BYTES, "DDB004", "partition")
+    } else {
+        (MAX_SORT_KEY_BYTES, "DDB005", "sort")
+    };
+    let largest = entities
+        .iter()
+        .filter_map(|e| e.attributes.iter().find(|a| a.name == key.name))
+        .map(|a| a.max_bytes.unwrap_or(a.bytes).max(a.bytes))
+        .max();
+    if let Some(bytes) = largest
+        && bytes > limit
+    {
+        s.push(
+            rule,
+            pointer.to_string(),
+            Some(owner),
+            format!(
+                "{what}-key `{}` of {owner} can be {bytes} bytes; the limit is {limit}",
+                key.name
+            ),
+        );
+    }
+}
+
+fn projection(ip: &str, idx: &Index, s: &mut Sink) {
+    let p = &idx.projection;
+    match p.ty {
+        ProjectionType::Include if p.attributes.is_empty() => s.push(
+            "DDB015",
+            format!("{ip}/projection"),
+            Some(&idx.name),
+            format!("{} projects INCLUDE but lists no attributes", idx.name),
+        ),
+        ProjectionType::All | ProjectionType::KeysOnly if !p.attributes.is_empty() => s.push(
+            "DDB015",
+            format!("{ip}/projection/attributes"),
+            Some(&idx.name),
+            format!(
+                "{} projects {} but lists attributes; only INCLUDE takes a list",
+                idx.name,
+                p.ty.name()
+            ),
+        ),
+        _ => {}
+    }
+}
+
+fn lsi(t: &Table, ip: &str, idx: &Index, s: &mut Sink) {
+    if t.sort_key.is_none() {
+        s.push(
+            "DDB014",
+            ip.to_string(),
+            Some(&idx.name),
+            format!(
+                "LSI {} needs the table {} to have a sort key",
+                idx.name, t.name
+            ),
+        );
+    }
+    if idx.partition_key != t.partition_key {
+        s.push(
+            "DDB014",
+            format!("{ip}/partition_key"),
+            Some(&idx.name),
+            format!(
+                "LSI {} must use the table's partition key `{}`",
+                idx.name, t.partition_key.name
+            ),
+        );
+    }
+    if idx.sort_key.is_none() {
+        s.push(
+            "DDB014",
+            format!("{ip}/sort_key"),
+            Some(&idx.name),
+            format!("LSI {} needs a sort key", idx.name),
+        );
+    }
+}
+
+fn attribute_definitions(t: &Table, tp: &str, defs: &[KeyAttribute], s: &mut Sink) {
+    let keys = t.key_attributes();
+    for (i, def) in defs.iter().enumerate() {
+        match keys.iter().find(|k| k.name == def.name) {
+            None => s.push(
+                "DDB011",
+                format!("{tp}/attribute_definitions/{i}"),
+                Some(&t.name),
+                format!(
+                    "`{}` is defined but is not a key of {} or its indexes",
+                    def.name, t.name
+                ),
+            ),
+            Some(k) if k.ty != def.ty => s.push(
+                "DDB011",
+                format!("{tp}/attribute_definitions/{i}/type"),
+                Some(&t.name),
+                format!(
+                    "`{}` is defined as {} but keyed as {}",
+                    def.name,
+                    def.ty.code(),
+                    k.ty.code()
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    for k in keys {
+        if !defs.iter().any(|d| d.name == k.name) {
+            s.push(
+                "DDB011",
+                format!("{tp}/attribute_definitions"),
+                Some(&t.name),
+                format!("key attribute `{}` has no definition", k.name),
+            );
+        }
+    }
+}
+
+fn benchmark_names(d: &Design, s: &mut Sink) {
+    let prefix = d.benchmark_prefix();
+    if !prefix.starts_with(crate::design::BENCHMARK_PREFIX) {
+        s.push(
+            "DDB012",
+            "/benchmark/table_prefix",
+            None,
+            format!(
+                "benchmark table prefix `{prefix}` does not start with `{}`",
+                crate::design::BENCHMARK_PREFIX
+            ),
+        );
+        return;
+    }
+    for (ti, t) in d.tables.iter().enumerate() {
+        // A table whose own name is invalid is reported by DDB001 already.
+        if !valid_resource_name(&t.name) {
+            continue;
+        }
+        let full = d.benchmark_table_name(t);
+        if !valid_resource_name(&full) {
+            s.push(
+                "DDB012",
+                format!("{}/name", ptr::table(ti)),
+                Some(&t.name),
+                format!(
+                    "benchmark table name `{full}` ({} characters) is not a valid table name",
+                    full.len()
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_names() {
+        assert!(valid_resource_name("Orders"));
+        assert!(valid_resource_name("ddb-benchmark-shop.Orders_v2"));
+        assert!(!valid_resource_name("ab"));
+        assert!(!valid_resource_name("Orders Table"));
+        assert!(!valid_resource_name(&"a".repeat(256)));
+        assert!(valid_resource_name(&"a".repeat(255)));
+    }
+
+    #[test]
+    fn regions() {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-5",
+        ] {
+            assert!(valid_region(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "useast1",
+            "us-east-x",
+            "u-east-1",
+        ] {
+            assert!(!valid_region(bad), "{bad}");
+        }
+    }
+}

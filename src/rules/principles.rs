@@ -1,0 +1,388 @@
+//! The design principles: one table per entity, natural keys, purpose-named indexes, explicit
+//! relationships, and embedding only when it is small and always read together.
+
+use super::{Sink, ptr};
+use crate::capacity::{self, MAX_ITEM_BYTES};
+use crate::design::{Cardinality, Design, Entity, IndexKind, KeyAttribute, Relationship};
+
+pub(super) fn check(d: &Design, s: &mut Sink) {
+    tables_per_entity(d, s);
+    key_names(d, s);
+    index_names(d, s);
+    for (ri, r) in d.relationships.iter().enumerate() {
+        relationship(d, ri, r, s);
+    }
+}
+
+/// Subject name of a relationship in findings and deviations.
+pub fn relationship_subject(r: &Relationship) -> String {
+    format!("{}->{}", r.from, r.to)
+}
+
+fn embedded(d: &Design, entity: &str) -> bool {
+    d.relationships
+        .iter()
+        .any(|r| r.to == entity && r.embedded.is_some())
+}
+
+fn tables_per_entity(d: &Design, s: &mut Sink) {
+    if d.tables.is_empty() {
+        return;
+    }
+    for (ti, t) in d.tables.iter().enumerate() {
+        if t.entities.len() > 1 {
+            s.push(
+                "DDB201",
+                format!("{}/entities", ptr::table(ti)),
+                Some(&t.name),
+                format!("{} stores {}", t.name, t.entities.join(", ")),
+            );
+        }
+    }
+    for (ei, e) in d.entities.iter().enumerate() {
+        let homes: Vec<&str> = d
+            .tables
+            .iter()
+            .filter(|t| t.entities.contains(&e.name))
+            .map(|t| t.name.as_str())
+            .collect();
+        if homes.is_empty() && !embedded(d, &e.name) {
+            s.push(
+                "DDB202",
+                ptr::entity(ei),
+                Some(&e.name),
+                format!("{} is in no table and embedded in no parent", e.name),
+            );
+        }
+        if homes.len() > 1 {
+            s.push(
+                "DDB203",
+                ptr::entity(ei),
+                Some(&e.name),
+                format!("{} is stored in {}", e.name, homes.join(", ")),
+            );
+        }
+    }
+}
+
+/// True for names like PK, SK, GSI1PK, LSI2SK, HashKey: names of a slot, not of data.
+pub fn generic_key_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase().replace(['_', '-'], "");
+    const PLAIN: &[&str] = &[
+        "pk",
+        "sk",
+        "hk",
+        "rk",
+        "key",
+        "hashkey",
+        "rangekey",
+        "partitionkey",
+        "sortkey",
+    ];
+    if PLAIN.contains(&n.as_str()) {
+        return true;
+    }
+    for head in ["gsi", "lsi"] {
+        if let Some(rest) = n.strip_prefix(head) {
+            let digits = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+            if matches!(digits, "pk" | "sk" | "hk" | "rk") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// True for values like `USER#42` or `order#2024-01`: a type tag glued to the identifier.
+pub fn type_prefixed(value: &str) -> bool {
+    match value.split_once('#') {
+        Some((head, _)) => {
+            !head.is_empty() && head.chars().all(|c| c.is_ascii_alphabetic() || c == '_')
+        }
+        None => false,
+    }
+}
+
+/// True for ThingsByAttribute names such as OrdersByCustomer or ReadingsByDeviceAndTime.
+pub fn purpose_named(name: &str) -> bool {
+    let Some(pos) = name.find("By") else {
+        return false;
+    };
+    let (head, tail) = (&name[..pos], &name[pos + 2..]);
+    head.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && tail.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+fn key_names(d: &Design, s: &mut Sink) {
+    for (ti, t) in d.tables.iter().enumerate() {
+        let mut keys: Vec<(String, &KeyAttribute, &str)> = vec![(
+            format!("{}/partition_key", ptr::table(ti)),
+            &t.partition_key,
+            &t.name,
+        )];
+        if let Some(sk) = &t.sort_key {
+            keys.push((format!("{}/sort_key", ptr::table(ti)), sk, &t.name));
+        }
+        for (gi, g) in t.global_secondary_indexes.iter().enumerate() {
+            let ip = ptr::index(ti, true, gi);
+            keys.push((format!("{ip}/partition_key"), &g.partition_key, &g.name));
+            if let Some(sk) = &g.sort_key {
+                keys.push((format!("{ip}/sort_key"), sk, &g.name));
+            }
+        }
+        for (li, l) in t.local_secondary_indexes.iter().enumerate() {
+            if let Some(sk) = &l.sort_key {
+                keys.push((
+                    format!("{}/sort_key", ptr::index(ti, false, li)),
+                    sk,
+                    &l.name,
+                ));
+            }
+        }
+        for (pointer, key, owner) in keys {
+            if generic_key_name(&key.name) {
+                s.push(
+                    "DDB205",
+                    format!("{pointer}/name"),
+                    Some(owner),
+                    format!("{owner} is keyed on `{}`, a generic name", key.name),
+                );
+            }
+            for e in t.entities.iter().filter_map(|n| d.entity(n)) {
+                if let Some((ai, a)) = e
+                    .attributes
+                    .iter()
+                    .enumerate()
+                    .find(|(_, a)| a.name == key.name)
+                    && let Some(ex) = &a.example
+                    && type_prefixed(ex)
+                {
+                    let ei = d
+                        .entities
+                        .iter()
+                        .position(|x| x.name == e.name)
+                        .unwrap_or(0);
+                    s.push(
+                        "DDB204",
+                        ptr::attribute(ei, ai) + "/example",
+                        Some(owner),
+                        format!(
+                            "key `{}` of {owner} holds type-prefixed values like `{ex}`",
+                            key.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn index_names(d: &Design, s: &mut Sink) {
+    for (ti, t) in d.tables.iter().enumerate() {
+        for (kind, idx) in t.indexes() {
+            if !purpose_named(&idx.name) {
+                let list = &match kind {
+                    IndexKind::Global => &t.global_secondary_indexes,
+                    IndexKind::Local => &t.local_secondary_indexes,
+                };
+                let ii = list.iter().position(|x| x.name == idx.name).unwrap_or(0);
+                s.push(
+                    "DDB206",
+                    format!("{}/name", ptr::index(ti, kind == IndexKind::Global, ii)),
+                    Some(&idx.name),
+                    format!(
+                        "{} `{}` does not say what it answers (ThingsByAttribute)",
+                        kind.label(),
+                        idx.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn carries(child: &Entity, parent: &Entity) -> bool {
+    !parent.identity.is_empty()
+        && parent
+            .identity
+            .iter()
+            .all(|id| child.attributes.iter().any(|a| &a.name == id))
+}
+
+fn relationship(d: &Design, ri: usize, r: &Relationship, s: &mut Sink) {
+    let rp = ptr::relationship(ri);
+    let subject = relationship_subject(r);
+    let subj = Some(subject.as_str());
+    let (Some(from), Some(to)) = (d.entity(&r.from), d.entity(&r.to)) else {
+        return; // reported as unknown references
+    };
+    if let Some(emb) = &r.embedded {
+        let parent = capacity::max_item_bytes(from);
+        let child = capacity::max_item_bytes(to);
+        let bundle = parent.saturating_add(emb.max_items.saturating_mul(child));
+        if bundle > MAX_ITEM_BYTES {
+            s.push(
+                "DDB210",
+                format!("{rp}/embedded/max_items"),
+                subj,
+                format!(
+                    "{} with {} embedded {} can reach {bundle} bytes ({parent} + {} x {child}); the limit is {MAX_ITEM_BYTES}",
+                    from.name, emb.max_items, to.name, emb.max_items
+                ),
+            );
+        }
+        if !emb.always_read_together {
+            s.push(
+                "DDB211",
+                format!("{rp}/embedded/always_read_together"),
+                subj,
+                format!(
+                    "{} is embedded in {} but they are not always read together",
+                    to.name, from.name
+                ),
+            );
+        }
+        return;
+    }
+    match r.kind {
+        Cardinality::OneToOne => {
+            let mut missing = Vec::new();
+            if !carries(from, to) {
+                missing.push(format!("{} lacks {}", from.name, to.identity.join("+")));
+            }
+            if !carries(to, from) {
+                missing.push(format!("{} lacks {}", to.name, from.identity.join("+")));
+            }
+            if !missing.is_empty() {
+                s.push(
+                    "DDB207",
+                    rp,
+                    subj,
+                    format!("1:1 {subject}: {}", missing.join("; ")),
+                );
+            }
+        }
+        Cardinality::OneToMany => {
+            if !carries(to, from) {
+                s.push(
+                    "DDB208",
+                    rp,
+                    subj,
+                    format!(
+                        "{} (the many side) has no `{}` attribute pointing to its {}",
+                        to.name,
+                        from.identity.join("+"),
+                        from.name
+                    ),
+                );
+            }
+        }
+        Cardinality::ManyToMany => many_to_many(d, &rp, r, from, to, &subject, s),
+    }
+}
+
+fn many_to_many(
+    d: &Design,
+    rp: &str,
+    r: &Relationship,
+    from: &Entity,
+    to: &Entity,
+    subject: &str,
+    s: &mut Sink,
+) {
+    let Some(join_name) = &r.join_entity else {
+        s.push(
+            "DDB209",
+            rp.to_string(),
+            Some(subject),
+            format!("M:N {subject} names no join entity"),
+        );
+        return;
+    };
+    let Some(join) = d.entity(join_name) else {
+        return; // unknown reference
+    };
+    if !carries(join, from) || !carries(join, to) {
+        s.push(
+            "DDB209",
+            format!("{rp}/join_entity"),
+            Some(subject),
+            format!(
+                "join entity {} must carry both {} and {}",
+                join.name,
+                from.identity.join("+"),
+                to.identity.join("+")
+            ),
+        );
+        return;
+    }
+    if d.tables.is_empty() {
+        return;
+    }
+    let ids = |e: &Entity| e.identity.first().cloned().unwrap_or_default();
+    let (a, b) = (ids(from), ids(to));
+    let keyed_by_both = d
+        .tables
+        .iter()
+        .filter(|t| t.entities.contains(join_name))
+        .any(|t| {
+            let sk = t.sort_key.as_ref().map(|k| k.name.as_str());
+            let pk = t.partition_key.name.as_str();
+            (pk == a && sk == Some(b.as_str())) || (pk == b && sk == Some(a.as_str()))
+        });
+    if !keyed_by_both {
+        s.push(
+            "DDB209",
+            format!("{rp}/join_entity"),
+            Some(subject),
+            format!(
+                "no table of {} is keyed ({a}, {b}) or ({b}, {a})",
+                join.name
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generic_names() {
+        for g in [
+            "PK",
+            "sk",
+            "GSI1PK",
+            "gsi12_sk",
+            "LSI1SK",
+            "HashKey",
+            "partition_key",
+        ] {
+            assert!(generic_key_name(g), "{g}");
+        }
+        for n in ["CustomerId", "OrderDate", "Pkg", "GsiName", "Skill"] {
+            assert!(!generic_key_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn prefixes() {
+        assert!(type_prefixed("USER#42"));
+        assert!(type_prefixed("order_line#7"));
+        assert!(!type_prefixed("42"));
+        assert!(!type_prefixed("#42"));
+        assert!(!type_prefixed("2024-01-01#x"));
+    }
+
+    #[test]
+    fn purpose_names() {
+        assert!(purpose_named("OrdersByCustomer"));
+        assert!(purpose_named("ReadingsByDeviceAndTime"));
+        assert!(!purpose_named("GSI1"));
+        assert!(!purpose_named("EmailIndex"));
+        assert!(!purpose_named("ordersByCustomer"));
+        assert!(!purpose_named("Orders-By-Customer"));
+        assert!(!purpose_named("OrdersBy"));
+    }
+}
