@@ -12,7 +12,7 @@ pub(super) fn check(d: &Design, s: &mut Sink) {
         if !d.access_patterns.is_empty() {
             s.push(
                 "DDB100",
-                "/tables",
+                "/access_patterns",
                 None,
                 "no tables yet: data-model and access-pattern rules were not applied",
             );
@@ -39,7 +39,7 @@ fn pattern(d: &Design, pi: usize, p: &AccessPattern, s: &mut Sink) {
     let Some(target) = &p.target else {
         s.push(
             "DDB102",
-            format!("{pp}/target"),
+            pp.clone(),
             id,
             format!("{} has no target table or index", p.id),
         );

@@ -1,0 +1,116 @@
+//! A small design that validates clean, and helpers to break it one rule at a time.
+#![allow(dead_code)]
+
+use ddb_architect::design::{self, Design};
+use ddb_architect::rules::{self, Report};
+use serde_json::{Value, json};
+
+/// Customers, their orders and the orders' lines: clean under every rule.
+pub fn base() -> Value {
+    json!({
+        "format": 1,
+        "app": {
+            "name": "tiny-shop",
+            "description": "Customers place orders made of lines.",
+            "region": "us-east-1",
+            "sla": {"read_p95_ms": 20, "write_p95_ms": 30, "monthly_budget_usd": 100}
+        },
+        "entities": [
+            {"name": "Customer", "identity": ["CustomerId"], "item_count": 100, "attributes": [
+                {"name": "CustomerId", "type": "S", "bytes": 36, "source": "user"},
+                {"name": "Email", "type": "S", "bytes": 30, "source": "guess"}
+            ]},
+            {"name": "Order", "identity": ["OrderId"], "item_count": 500, "attributes": [
+                {"name": "OrderId", "type": "S", "bytes": 36, "source": "user"},
+                {"name": "CustomerId", "type": "S", "bytes": 36, "source": "user"},
+                {"name": "OrderDate", "type": "S", "bytes": 20, "source": "user"},
+                {"name": "Status", "type": "S", "bytes": 8, "source": "user"}
+            ]},
+            {"name": "OrderLine", "identity": ["OrderId", "LineNo"], "item_count": 1500, "attributes": [
+                {"name": "OrderId", "type": "S", "bytes": 36, "source": "user"},
+                {"name": "LineNo", "type": "N", "bytes": 2, "source": "user"},
+                {"name": "ProductId", "type": "S", "bytes": 12, "source": "user"}
+            ]}
+        ],
+        "relationships": [
+            {"kind": "1:M", "from": "Customer", "to": "Order"},
+            {"kind": "1:M", "from": "Order", "to": "OrderLine"}
+        ],
+        "access_patterns": [
+            {"id": "AP1", "description": "Get a customer", "api": "GetItem", "entity": "Customer",
+             "key_criteria": [{"attribute": "CustomerId"}], "consistency": "strong", "peak_rps": 10,
+             "target": {"table": "Customers"}},
+            {"id": "AP2", "description": "A customer's orders by date", "api": "Query", "entity": "Order",
+             "key_criteria": [{"attribute": "CustomerId"}, {"attribute": "OrderDate", "condition": "between"}],
+             "consistency": "eventual", "peak_rps": 10, "items_per_query": 10,
+             "target": {"table": "Orders", "index": "OrdersByCustomer"}},
+            {"id": "AP3", "description": "Place an order", "api": "PutItem", "entity": "Order",
+             "key_criteria": [{"attribute": "OrderId"}], "consistency": "strong", "peak_rps": 5,
+             "target": {"table": "Orders"}},
+            {"id": "AP4", "description": "Lines of an order", "api": "Query", "entity": "OrderLine",
+             "key_criteria": [{"attribute": "OrderId"}], "consistency": "eventual", "peak_rps": 10,
+             "items_per_query": 3, "target": {"table": "OrderLines"}}
+        ],
+        "tables": [
+            {"name": "Customers", "purpose": "Customers", "entities": ["Customer"],
+             "partition_key": {"name": "CustomerId", "type": "S"}},
+            {"name": "Orders", "purpose": "Orders", "entities": ["Order"],
+             "partition_key": {"name": "OrderId", "type": "S"},
+             "global_secondary_indexes": [
+                {"name": "OrdersByCustomer", "purpose": "Order history",
+                 "partition_key": {"name": "CustomerId", "type": "S"},
+                 "sort_key": {"name": "OrderDate", "type": "S"},
+                 "projection": {"type": "KEYS_ONLY"}}
+             ]},
+            {"name": "OrderLines", "purpose": "Order lines", "entities": ["OrderLine"],
+             "partition_key": {"name": "OrderId", "type": "S"},
+             "sort_key": {"name": "LineNo", "type": "N"}}
+        ]
+    })
+}
+
+/// Parse a JSON value as a design, panicking with the loader's message if it does not parse.
+pub fn design(v: &Value) -> Design {
+    match design::parse(&v.to_string()) {
+        Ok(d) => d,
+        Err(e) => panic!("test design does not parse: {e}"),
+    }
+}
+
+/// Validate a JSON value.
+pub fn check(v: &Value) -> Report {
+    rules::check(&design(v))
+}
+
+/// Replace the value at a JSON pointer, adding the last field to its object if needed.
+pub fn set(v: &mut Value, pointer: &str, new: Value) {
+    if let Some(slot) = v.pointer_mut(pointer) {
+        *slot = new;
+        return;
+    }
+    let (parent, field) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+    match v.pointer_mut(parent).and_then(Value::as_object_mut) {
+        Some(o) => {
+            o.insert(field.to_string(), new);
+        }
+        None => panic!("no object at {parent}"),
+    }
+}
+
+/// Append to the array at a JSON pointer.
+pub fn push(v: &mut Value, pointer: &str, new: Value) {
+    match v.pointer_mut(pointer).and_then(Value::as_array_mut) {
+        Some(a) => a.push(new),
+        None => panic!("no array at {pointer}"),
+    }
+}
+
+/// Remove a field from the object at a JSON pointer.
+pub fn remove(v: &mut Value, pointer: &str, field: &str) {
+    match v.pointer_mut(pointer).and_then(Value::as_object_mut) {
+        Some(o) => {
+            o.remove(field);
+        }
+        None => panic!("no object at {pointer}"),
+    }
+}

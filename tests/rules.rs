@@ -1,0 +1,421 @@
+//! Every rule of the catalogue, triggered alone by a small break of a clean design.
+
+mod common;
+
+use common::{base, check, push, remove, set};
+use ddb_architect::rules::{RULES, Severity};
+use serde_json::{Value, json};
+
+type Break = fn(&mut Value);
+
+/// One case per rule: the break must make exactly that rule fire, and nothing else.
+const CASES: &[(&str, Break)] = &[
+    ("DDB001", |v| {
+        set(v, "/tables/0/name", json!("Customer Table"));
+        set(
+            v,
+            "/access_patterns/0/target/table",
+            json!("Customer Table"),
+        );
+    }),
+    ("DDB002", |v| {
+        set(v, "/tables/2/sort_key/type", json!("BOOL"));
+        set(v, "/entities/2/attributes/1/type", json!("BOOL"));
+    }),
+    ("DDB003", |v| {
+        push(
+            v,
+            "/entities/0/attributes",
+            json!({"name": "Photo", "type": "B", "bytes": 2000, "max_bytes": 500000, "source": "guess"}),
+        );
+    }),
+    ("DDB004", |v| {
+        set(v, "/entities/0/attributes/0/bytes", json!(3000))
+    }),
+    ("DDB005", |v| {
+        set(v, "/entities/1/attributes/2/max_bytes", json!(2000))
+    }),
+    ("DDB006", |v| {
+        for i in 0..20 {
+            push(
+                v,
+                "/tables/1/global_secondary_indexes",
+                json!({
+                "name": format!("OrdersByStatus{i}"), "purpose": "x",
+                "partition_key": {"name": "Status", "type": "S"}, "projection": {"type": "KEYS_ONLY"}}),
+            );
+        }
+    }),
+    ("DDB007", |v| {
+        let lsis: Vec<Value> = (0..6)
+            .map(|i| {
+                json!({
+            "name": format!("LinesByProduct{i}"), "purpose": "x",
+            "partition_key": {"name": "OrderId", "type": "S"},
+            "sort_key": {"name": "ProductId", "type": "S"},
+            "projection": {"type": "KEYS_ONLY"}})
+            })
+            .collect();
+        set(v, "/tables/2/local_secondary_indexes", Value::Array(lsis));
+    }),
+    ("DDB008", |v| {
+        let names: Vec<String> = (0..101).map(|i| format!("Extra{i}")).collect();
+        for n in &names {
+            push(
+                v,
+                "/entities/1/attributes",
+                json!({"name": n, "type": "S", "bytes": 1, "source": "guess"}),
+            );
+        }
+        set(
+            v,
+            "/tables/1/global_secondary_indexes/0/projection",
+            json!({"type": "INCLUDE", "attributes": names}),
+        );
+    }),
+    ("DDB009", |v| {
+        set(v, "/access_patterns/1/consistency", json!("strong"))
+    }),
+    ("DDB010", |v| {
+        set(
+            v,
+            "/tables/1/global_secondary_indexes/0/partition_key/type",
+            json!("N"),
+        )
+    }),
+    ("DDB011", |v| {
+        set(
+            v,
+            "/tables/0/attribute_definitions",
+            json!([
+            {"name": "CustomerId", "type": "S"}, {"name": "Email", "type": "S"}]),
+        );
+    }),
+    ("DDB012", |v| {
+        set(v, "/benchmark", json!({"table_prefix": "bench-"}))
+    }),
+    ("DDB013", |v| {
+        set(v, "/tables/0/billing_mode", json!("PROVISIONED"))
+    }),
+    ("DDB014", |v| {
+        set(
+            v,
+            "/tables/0/local_secondary_indexes",
+            json!([{
+            "name": "CustomersByEmail", "purpose": "x",
+            "partition_key": {"name": "CustomerId", "type": "S"},
+            "sort_key": {"name": "Email", "type": "S"},
+            "projection": {"type": "KEYS_ONLY"}}]),
+        );
+    }),
+    ("DDB015", |v| {
+        set(
+            v,
+            "/tables/1/global_secondary_indexes/0/projection",
+            json!({"type": "ALL", "attributes": ["Status"]}),
+        );
+    }),
+    ("DDB016", |v| set(v, "/access_patterns/1/id", json!("AP1"))),
+    ("DDB017", |v| {
+        set(v, "/access_patterns/2/updates", json!(["Colour"]))
+    }),
+    ("DDB018", |v| {
+        set(v, "/access_patterns/0/peak_rps", json!(0))
+    }),
+    ("DDB019", |v| {
+        set(
+            v,
+            "/deviations",
+            json!([{"rule": "DDB201", "subject": "Customers", "reason": "stale"}]),
+        );
+    }),
+    ("DDB020", |v| set(v, "/app/region", json!("moon-base"))),
+    ("DDB100", |v| {
+        set(v, "/tables", json!([]));
+        for i in 0..4 {
+            remove(v, &format!("/access_patterns/{i}"), "target");
+        }
+    }),
+    ("DDB101", |v| {
+        set(v, "/access_patterns/0/api", json!("Scan"))
+    }),
+    ("DDB102", |v| remove(v, "/access_patterns/0", "target")),
+    ("DDB103", |v| {
+        set(
+            v,
+            "/access_patterns/1/key_criteria",
+            json!([{"attribute": "OrderDate"}]),
+        )
+    }),
+    ("DDB104", |v| {
+        push(
+            v,
+            "/access_patterns/1/key_criteria",
+            json!({"attribute": "Status"}),
+        )
+    }),
+    ("DDB105", |v| {
+        set(v, "/access_patterns/3/api", json!("GetItem"))
+    }),
+    ("DDB106", |v| {
+        set(
+            v,
+            "/access_patterns/2/target/index",
+            json!("OrdersByCustomer"),
+        )
+    }),
+    ("DDB107", |v| {
+        set(v, "/access_patterns/1/items_per_query", json!(100000))
+    }),
+    ("DDB108", |v| {
+        set(v, "/access_patterns/0/api", json!("Query"));
+        set(v, "/access_patterns/0/consistency", json!("eventual"));
+        set(
+            v,
+            "/access_patterns/0/target",
+            json!({"table": "Orders", "index": "OrdersByCustomer"}),
+        );
+    }),
+    ("DDB109", |v| {
+        push(
+            v,
+            "/access_patterns/3/key_criteria",
+            json!({"attribute": "LineNo", "condition": "begins_with"}),
+        );
+    }),
+    ("DDB201", |v| {
+        push(
+            v,
+            "/entities",
+            json!({"name": "OrderNote", "identity": ["OrderId", "LineNo"], "item_count": 10, "attributes": [
+            {"name": "OrderId", "type": "S", "bytes": 36, "source": "user"},
+            {"name": "LineNo", "type": "N", "bytes": 2, "source": "user"},
+            {"name": "Text", "type": "S", "bytes": 200, "source": "guess"}]}),
+        );
+        push(v, "/tables/2/entities", json!("OrderNote"));
+    }),
+    ("DDB202", |v| {
+        push(
+            v,
+            "/entities",
+            json!({"name": "Coupon", "identity": ["Code"], "item_count": 10, "attributes": [
+            {"name": "Code", "type": "S", "bytes": 8, "source": "user"}]}),
+        );
+    }),
+    ("DDB203", |v| {
+        push(
+            v,
+            "/tables",
+            json!({"name": "OrdersCopy", "purpose": "copy", "entities": ["Order"],
+            "partition_key": {"name": "OrderId", "type": "S"}}),
+        );
+    }),
+    ("DDB204", |v| {
+        set(v, "/entities/0/attributes/0/example", json!("CUSTOMER#42"))
+    }),
+    ("DDB205", |v| {
+        set(v, "/entities/2/attributes/1/name", json!("SK"));
+        set(v, "/entities/2/identity/1", json!("SK"));
+        set(v, "/tables/2/sort_key/name", json!("SK"));
+    }),
+    ("DDB206", |v| {
+        set(
+            v,
+            "/tables/1/global_secondary_indexes/0/name",
+            json!("GSI1"),
+        );
+        set(v, "/access_patterns/1/target/index", json!("GSI1"));
+    }),
+    ("DDB207", |v| {
+        push(
+            v,
+            "/relationships",
+            json!({"kind": "1:1", "from": "Customer", "to": "Order"}),
+        )
+    }),
+    ("DDB208", |v| {
+        push(
+            v,
+            "/relationships",
+            json!({"kind": "1:M", "from": "Customer", "to": "OrderLine"}),
+        )
+    }),
+    ("DDB209", |v| {
+        push(
+            v,
+            "/relationships",
+            json!({"kind": "M:N", "from": "Customer", "to": "OrderLine"}),
+        )
+    }),
+    ("DDB210", |v| {
+        set(
+            v,
+            "/relationships/1/embedded",
+            json!({"max_items": 100000, "always_read_together": true}),
+        );
+    }),
+    ("DDB211", |v| {
+        set(
+            v,
+            "/relationships/1/embedded",
+            json!({"max_items": 5, "always_read_together": false}),
+        );
+    }),
+    ("DDB301", |v| {
+        set(v, "/access_patterns/0/peak_rps", json!(10000));
+        set(v, "/access_patterns/0/peak_rps_per_key", json!(5000));
+    }),
+    ("DDB302", |v| {
+        set(v, "/access_patterns/2/peak_rps", json!(2000));
+        set(v, "/access_patterns/2/peak_rps_per_key", json!(1500));
+    }),
+    ("DDB303", |v| {
+        set(v, "/entities/1/attributes/1/distinct_values", json!(2));
+        set(v, "/access_patterns/2/peak_rps", json!(3000));
+    }),
+    ("DDB304", |v| {
+        set(v, "/access_patterns/0/peak_rps", json!(50000))
+    }),
+];
+
+#[test]
+fn the_base_design_is_clean() {
+    let report = check(&base());
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}
+
+#[test]
+fn every_rule_fires_alone_on_its_break() {
+    let mut failures = Vec::new();
+    for (id, brk) in CASES {
+        let mut v = base();
+        brk(&mut v);
+        let report = check(&v);
+        if report.rule_ids() != vec![*id] {
+            failures.push(format!(
+                "{id}: fired {:?}\n{:#?}",
+                report.rule_ids(),
+                report.findings
+            ));
+        }
+        for f in &report.findings {
+            if v.pointer(&f.pointer).is_none() && !f.pointer.is_empty() {
+                failures.push(format!("{id}: pointer {} does not resolve", f.pointer));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_rule_in_the_catalogue_has_a_case() {
+    let covered: Vec<&str> = CASES.iter().map(|(id, _)| *id).collect();
+    let missing: Vec<&str> = RULES
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| !covered.contains(id))
+        .collect();
+    assert!(missing.is_empty(), "rules without a test case: {missing:?}");
+}
+
+#[test]
+fn a_deviation_accepts_a_warning_and_keeps_its_reason() {
+    let mut v = base();
+    set(
+        &mut v,
+        "/tables/1/global_secondary_indexes/0/name",
+        json!("GSI1"),
+    );
+    set(&mut v, "/access_patterns/1/target/index", json!("GSI1"));
+    set(
+        &mut v,
+        "/deviations",
+        json!([{"rule": "DDB206", "subject": "GSI1", "reason": "name fixed by a legacy client"}]),
+    );
+    let report = check(&v);
+    assert_eq!(report.rule_ids(), vec!["DDB206"]);
+    let f = &report.findings[0];
+    assert_eq!(f.severity, Severity::Info);
+    assert_eq!(f.accepted.as_deref(), Some("name fixed by a legacy client"));
+}
+
+#[test]
+fn a_deviation_cannot_accept_an_error() {
+    let mut v = base();
+    set(&mut v, "/access_patterns/0/api", json!("Scan"));
+    set(
+        &mut v,
+        "/deviations",
+        json!([{"rule": "DDB101", "subject": "AP1", "reason": "small table"}]),
+    );
+    let report = check(&v);
+    assert_eq!(report.rule_ids(), vec!["DDB019", "DDB101"]);
+    assert!(!report.is_valid());
+    let dev = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "DDB019")
+        .map(|f| f.message.clone());
+    assert!(dev.is_some_and(|m| m.contains("cannot be accepted")));
+}
+
+#[test]
+fn findings_carry_pointer_subject_and_numbers() {
+    let mut v = base();
+    set(&mut v, "/access_patterns/0/peak_rps", json!(10000));
+    set(&mut v, "/access_patterns/0/peak_rps_per_key", json!(5000));
+    let report = check(&v);
+    let f = &report.findings[0];
+    assert_eq!(f.pointer, "/access_patterns/0/peak_rps");
+    assert_eq!(f.subject.as_deref(), Some("AP1"));
+    assert!(f.message.contains("5000 RCU/s"), "{}", f.message);
+    assert!(!f.fix.is_empty());
+}
+
+#[test]
+fn a_long_benchmark_name_is_reported() {
+    let mut v = base();
+    set(
+        &mut v,
+        "/benchmark",
+        json!({"table_prefix": format!("ddb-benchmark-{}", "x".repeat(240))}),
+    );
+    let report = check(&v);
+    assert_eq!(report.rule_ids(), vec!["DDB012"]);
+    assert_eq!(report.findings.len(), 3, "one per table");
+}
+
+#[test]
+fn write_units_double_when_an_update_moves_an_index_key() {
+    // 1,000 updates/s spread over 2 status values: 500/s per value. Changing the key costs a
+    // delete and a put in the index: 1,000 WCU/s, not above the limit; at 1,200/s it is.
+    let mut v = base();
+    set(
+        &mut v,
+        "/tables/1/global_secondary_indexes/0/partition_key/name",
+        json!("Status"),
+    );
+    set(
+        &mut v,
+        "/tables/1/global_secondary_indexes/0/name",
+        json!("OrdersByStatus"),
+    );
+    set(&mut v, "/entities/1/attributes/3/distinct_values", json!(2));
+    set(
+        &mut v,
+        "/access_patterns/1",
+        json!({"id": "AP2", "description": "Orders in a status", "api": "Query",
+        "entity": "Order", "key_criteria": [{"attribute": "Status"}], "consistency": "eventual",
+        "peak_rps": 1, "items_per_query": 5, "target": {"table": "Orders", "index": "OrdersByStatus"}}),
+    );
+    push(
+        &mut v,
+        "/access_patterns",
+        json!({"id": "AP5", "description": "Ship", "api": "UpdateItem",
+        "entity": "Order", "key_criteria": [{"attribute": "OrderId"}], "consistency": "strong",
+        "peak_rps": 1000, "updates": ["Status"], "target": {"table": "Orders"}}),
+    );
+    assert!(check(&v).findings.is_empty(), "{:#?}", check(&v).findings);
+    set(&mut v, "/access_patterns/4/peak_rps", json!(1200));
+    assert_eq!(check(&v).rule_ids(), vec!["DDB303"]);
+}
