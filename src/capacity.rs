@@ -127,6 +127,37 @@ pub fn read_bytes_per_call(design: &Design, pattern: &AccessPattern) -> Option<u
     Some(one.saturating_mul(items))
 }
 
+/// Index writes one table write causes in `index` (each sized by the index entry): 0 when
+/// the item does not carry the index's keys (a sparse index) or an update touches nothing the
+/// index holds, 2 when an update changes an index key (the old entry is deleted and a new one
+/// put), otherwise 1.
+pub fn index_writes_per_op(p: &AccessPattern, entity: &Entity, index: &Index) -> u64 {
+    let keys: Vec<&str> = std::iter::once(index.partition_key.name.as_str())
+        .chain(index.sort_key.as_ref().map(|k| k.name.as_str()))
+        .collect();
+    let carries = keys
+        .iter()
+        .all(|k| entity.attributes.iter().any(|a| a.name == *k));
+    if !carries {
+        return 0;
+    }
+    if p.api != crate::design::Api::UpdateItem || p.updates.is_empty() {
+        return 1;
+    }
+    if p.updates.iter().any(|u| keys.contains(&u.as_str())) {
+        return 2;
+    }
+    let projected = match index.projection.ty {
+        ProjectionType::All => true,
+        ProjectionType::KeysOnly => false,
+        ProjectionType::Include => p
+            .updates
+            .iter()
+            .any(|u| index.projection.attributes.contains(u)),
+    };
+    u64::from(projected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,5 +6,7 @@
 
 pub mod capacity;
 pub mod cli;
+pub mod cost;
 pub mod design;
+pub mod render;
 pub mod rules;

@@ -1,6 +1,7 @@
 //! The command line: argument parsing and one function per command. Commands print to the
 //! writers they are given and return an exit code, so tests drive them without a process.
 
+mod cost_cmd;
 mod rules_cmd;
 mod validate;
 
@@ -43,8 +44,54 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the rules the validator applies, with their ids, severities and fixes.
     Rules(RulesArgs),
+    /// Estimate what a design costs a month on DynamoDB on-demand, and what a benchmark run
+    /// of it would cost.
+    ///
+    /// Prices come from the built-in price table (see prices/aws-prices.json) or from --prices.
+    /// The design must validate without errors.
+    Cost(CostArgs),
     /// Print the JSON Schema of the design document.
     Schema,
+}
+
+/// Arguments of `cost`.
+#[derive(Debug, clap::Args)]
+pub struct CostArgs {
+    /// The design document (JSON).
+    #[arg(value_name = "DESIGN")]
+    pub design: PathBuf,
+    /// Price the design in this Region instead of the design's own.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// A price file of the same shape as prices/aws-prices.json.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also estimate one benchmark run (requests, Lambda, log ingestion).
+    #[arg(long)]
+    pub benchmark: bool,
+    /// Items to load for the benchmark: N for every entity, or ENTITY=N; repeatable.
+    #[arg(long, value_name = "N|ENTITY=N", requires = "benchmark")]
+    pub items: Vec<String>,
+    /// Seconds of the benchmark's read phase.
+    #[arg(long, default_value_t = 60, value_name = "S", requires = "benchmark")]
+    pub read_seconds: u64,
+    /// Multiplier on each access pattern's peak rate during the benchmark.
+    #[arg(long, default_value = "1", value_name = "F", requires = "benchmark")]
+    pub scale: rust_decimal::Decimal,
+    /// Concurrent Lambda invocations.
+    #[arg(long, default_value_t = 1, value_name = "N", requires = "benchmark",
+          value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub workers: u64,
+    /// Lambda memory in MB (1024 to 10240).
+    #[arg(long, default_value_t = 1769, value_name = "MB", requires = "benchmark",
+          value_parser = clap::value_parser!(u64).range(1024..=10240))]
+    pub memory_mb: u64,
+    /// Lambda architecture.
+    #[arg(long, value_enum, default_value_t = cost_cmd::ArchArg::X86_64, requires = "benchmark")]
+    pub arch: cost_cmd::ArchArg,
 }
 
 /// Arguments of `validate`.
@@ -80,6 +127,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args, out, err),
         Command::Rules(args) => rules_cmd::run(&args, out),
+        Command::Cost(args) => cost_cmd::run(&args, out, err),
         Command::Schema => print_schema(out),
     };
     match result {
@@ -90,6 +138,32 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             EXIT_UNREADABLE
         }
     }
+}
+
+/// Load a design and check it; on failure print why and give the exit code to return.
+fn load_valid(
+    path: &std::path::Path,
+    err: &mut dyn Write,
+) -> std::io::Result<Result<crate::design::Design, u8>> {
+    let design = match crate::design::load_file(path) {
+        Ok(d) => d,
+        Err(e) => {
+            writeln!(err, "error: {}: {e}", path.display())?;
+            return Ok(Err(EXIT_UNREADABLE));
+        }
+    };
+    let report = crate::rules::check(&design);
+    if !report.is_valid() {
+        writeln!(
+            err,
+            "error: {}: the design has {} error(s); see `ddb-architect validate {}`",
+            path.display(),
+            report.count(crate::rules::Severity::Error),
+            path.display()
+        )?;
+        return Ok(Err(EXIT_FINDINGS));
+    }
+    Ok(Ok(design))
 }
 
 fn print_schema(out: &mut dyn Write) -> std::io::Result<u8> {

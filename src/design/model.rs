@@ -257,6 +257,10 @@ pub struct AccessPattern {
     /// Highest rate on one partition-key value, when traffic is known to be skewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_rps_per_key: Option<Decimal>,
+    /// True when the operation runs inside a transaction (TransactGetItems /
+    /// TransactWriteItems), which doubles its request units on the table.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub transactional: bool,
     /// For an UpdateItem: the attributes it changes (index keys among them cost extra).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub updates: Vec<String>,
@@ -630,6 +634,34 @@ impl Design {
                 .as_ref()
                 .is_some_and(|t| t.table == table && t.index.as_deref() == index)
         })
+    }
+}
+
+impl Design {
+    /// The partition and sort key of a pattern's target, if the target exists.
+    pub fn target_keys(&self, p: &AccessPattern) -> Option<(&KeyAttribute, Option<&KeyAttribute>)> {
+        let target = p.target.as_ref()?;
+        let table = self.table(&target.table)?;
+        match &target.index {
+            None => Some((&table.partition_key, table.sort_key.as_ref())),
+            Some(name) => {
+                let (_, ix) = table.index(name)?;
+                Some((&ix.partition_key, ix.sort_key.as_ref()))
+            }
+        }
+    }
+
+    /// The KeyConditionExpression a pattern's call uses: derived from its key criteria and its
+    /// target's keys, partition key first. `None` when the pattern has no valid target.
+    pub fn key_condition(&self, p: &AccessPattern) -> Option<String> {
+        let (pk, sk) = self.target_keys(p)?;
+        let mut parts = Vec::new();
+        for key in std::iter::once(pk).chain(sk) {
+            if let Some(c) = p.key_criteria.iter().find(|c| c.attribute == key.name) {
+                parts.push(c.condition.expression(&key.name));
+            }
+        }
+        Some(parts.join(" AND "))
     }
 }
 

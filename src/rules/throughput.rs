@@ -10,7 +10,7 @@ use crate::capacity::{
     self, PARTITION_READ_UNITS, PARTITION_WRITE_UNITS, TABLE_READ_UNITS_QUOTA,
     TABLE_WRITE_UNITS_QUOTA,
 };
-use crate::design::{AccessPattern, Api, Design, Entity, Index, ProjectionType, Table};
+use crate::design::{AccessPattern, Api, Design, Entity, Table};
 
 pub(super) fn check(d: &Design, s: &mut Sink) {
     // (table, index) -> (read units/s, write units/s) at peak
@@ -134,9 +134,10 @@ fn spread(rate: Decimal, entity: &Entity, key_attr: &str) -> Option<Decimal> {
 /// low-cardinality attribute concentrates them on few partitions.
 fn index_writes(pi: usize, p: &AccessPattern, entity: &Entity, table: &Table, s: &mut Sink) {
     for g in &table.global_secondary_indexes {
-        let Some(factor) = index_write_factor(p, g) else {
+        let factor = capacity::index_writes_per_op(p, entity, g);
+        if factor == 0 {
             continue;
-        };
+        }
         let Some(rate) = spread(p.peak_rps, entity, &g.partition_key.name) else {
             continue;
         };
@@ -159,27 +160,4 @@ fn index_writes(pi: usize, p: &AccessPattern, entity: &Entity, table: &Table, s:
             );
         }
     }
-}
-
-/// Index writes per table write: 0 when an update touches nothing the index holds, 2 when it
-/// changes an index key (delete + put), otherwise 1.
-pub fn index_write_factor(p: &AccessPattern, index: &Index) -> Option<u64> {
-    if p.api != Api::UpdateItem || p.updates.is_empty() {
-        return Some(1);
-    }
-    let keys: Vec<&str> = std::iter::once(index.partition_key.name.as_str())
-        .chain(index.sort_key.as_ref().map(|k| k.name.as_str()))
-        .collect();
-    if p.updates.iter().any(|u| keys.contains(&u.as_str())) {
-        return Some(2);
-    }
-    let projected = match index.projection.ty {
-        ProjectionType::All => true,
-        ProjectionType::KeysOnly => false,
-        ProjectionType::Include => p
-            .updates
-            .iter()
-            .any(|u| index.projection.attributes.contains(u)),
-    };
-    projected.then_some(1)
 }

@@ -1,0 +1,195 @@
+//! The cost report as text.
+
+use rust_decimal::Decimal;
+
+use super::markdown::{Align, MdTable};
+use super::{group, kb, plain, usd};
+
+use crate::cost::{BYTES_PER_GB, BenchmarkEstimate, CostReport, STORAGE_OVERHEAD_BYTES};
+
+fn target_name(table: &str, index: Option<&str>) -> String {
+    match index {
+        Some(ix) => format!("{table}/{ix}"),
+        None => table.to_string(),
+    }
+}
+
+/// The conventions line every report carries.
+pub fn conventions(r: &CostReport) -> String {
+    format!(
+        "Prices: {} {} ({}, retrieved {}). Month: {} hours. GB = 2^30 bytes. \
+         {STORAGE_OVERHEAD_BYTES} bytes of overhead per item and index entry. No free tier assumed.",
+        r.prices.region, r.prices.currency, r.prices.source, r.prices.retrieved, r.hours_per_month
+    )
+}
+
+/// Per-pattern table: units per call on the table and on indexes, and monthly cost.
+pub fn patterns_table(r: &CostReport) -> MdTable {
+    let mut t = MdTable::new(&[
+        ("AP", Align::Left),
+        ("API", Align::Left),
+        ("Target", Align::Left),
+        ("KB", Align::Right),
+        ("TblRU", Align::Right),
+        ("IdxRU", Align::Right),
+        ("RPS", Align::Right),
+        ("$Peak/mo", Align::Right),
+        ("$Avg/mo", Align::Right),
+    ]);
+    for p in &r.patterns {
+        let index_units = p
+            .units
+            .indexes
+            .values()
+            .fold(Decimal::ZERO, |a, b| a.saturating_add(*b));
+        t.row([
+            p.id.clone(),
+            p.api.to_string(),
+            p.index.clone().unwrap_or_else(|| p.table.clone()),
+            kb(p.bytes_per_call),
+            plain(p.units.table_read.saturating_add(p.units.table_write)),
+            plain(index_units),
+            plain(p.peak_rps),
+            usd(p.monthly_at_peak),
+            p.monthly_at_average.map(usd).unwrap_or_default(),
+        ]);
+    }
+    t
+}
+
+/// Per table and index: units per second and monthly cost.
+pub fn targets_table(r: &CostReport) -> MdTable {
+    let mut t = MdTable::new(&[
+        ("Table/Index", Align::Left),
+        ("RRU/s", Align::Right),
+        ("WRU/s", Align::Right),
+        ("$Peak/mo", Align::Right),
+        ("$Avg/mo", Align::Right),
+    ]);
+    for x in &r.targets {
+        t.row([
+            target_name(&x.table, x.index.as_deref()),
+            group(x.read_units_per_second, 1),
+            group(x.write_units_per_second, 1),
+            usd(x.monthly_at_peak),
+            usd(x.monthly_at_average),
+        ]);
+    }
+    t
+}
+
+/// Storage per table and index.
+pub fn storage_table(r: &CostReport) -> MdTable {
+    let mut t = MdTable::new(&[
+        ("Table/Index", Align::Left),
+        ("Items", Align::Right),
+        ("GB", Align::Right),
+        ("$/mo", Align::Right),
+    ]);
+    for s in &r.storage {
+        t.row([
+            target_name(&s.table, s.index.as_deref()),
+            group(Decimal::from(s.items), 0),
+            group(Decimal::from(s.bytes) / Decimal::from(BYTES_PER_GB), 3),
+            usd(s.monthly),
+        ]);
+    }
+    t
+}
+
+/// Totals against the budget.
+pub fn totals(r: &CostReport) -> String {
+    let verdict = |x: Decimal| {
+        if x <= r.budget {
+            "within budget"
+        } else {
+            "OVER budget"
+        }
+    };
+    format!(
+        "Requests: ${} a month at peak, ${} at average rates (peak where no average is given).\n\
+         Storage:  ${} a month.\n\
+         Total:    ${} at peak ({}), ${} at average ({}); budget ${}.\n",
+        usd(r.requests_at_peak),
+        usd(r.requests_at_average),
+        usd(r.storage_monthly),
+        usd(r.total_at_peak),
+        verdict(r.total_at_peak),
+        usd(r.total_at_average),
+        verdict(r.total_at_average),
+        usd(r.budget),
+    )
+}
+
+/// The whole report for a terminal.
+pub fn report_text(name: &str, r: &CostReport) -> String {
+    format!(
+        "Monthly cost of {name} on DynamoDB on-demand\n{}\n\n\
+         Per access pattern (request units per call; KB read or written per call)\n{}\n\
+         Per table and index\n{}\n\
+         Storage at the design's item counts\n{}\n{}",
+        conventions(r),
+        patterns_table(r).render(),
+        targets_table(r).render(),
+        storage_table(r).render(),
+        totals(r)
+    )
+}
+
+/// A benchmark estimate for a terminal.
+pub fn benchmark_text(e: &BenchmarkEstimate) -> String {
+    let p = &e.plan;
+    let mut t = MdTable::new(&[
+        ("Item", Align::Left),
+        ("Amount", Align::Right),
+        ("Unit", Align::Left),
+        ("USD", Align::Right),
+    ]);
+    t.row([
+        "Write requests".to_string(),
+        group(e.write_units, 1),
+        format!("WRU ({} ops)", group(Decimal::from(e.write_ops), 0)),
+        usd(e.write_cost),
+    ]);
+    t.row([
+        "Read requests".to_string(),
+        group(e.read_units, 1),
+        format!("RRU ({} ops)", group(Decimal::from(e.read_ops), 0)),
+        usd(e.read_cost),
+    ]);
+    t.row([
+        "Lambda".to_string(),
+        group(e.lambda_gb_seconds, 1),
+        format!("GB-s ({} invocation(s))", p.workers),
+        usd(e.lambda_cost),
+    ]);
+    t.row([
+        "Log ingestion".to_string(),
+        group(Decimal::from(e.log_bytes) / Decimal::from(1024), 1),
+        "KB".to_string(),
+        usd(e.logs_cost),
+    ]);
+    t.row([
+        "Total".to_string(),
+        String::new(),
+        String::new(),
+        usd(e.total),
+    ]);
+    format!(
+        "Estimated cost of one benchmark run\n\
+         Plan: {} item(s) loaded at an assumed {} writes/s, then {} s of reads at {}x the design's \
+         peak rates; {} worker(s) of {} MB ({}), about {} s each.\n{}",
+        group(Decimal::from(p.items.values().sum::<u64>()), 0),
+        p.write_ops_per_second,
+        p.read_seconds,
+        plain(p.scale),
+        p.workers,
+        p.memory_mb,
+        match p.arch {
+            crate::cost::Arch::X86_64 => "x86_64",
+            crate::cost::Arch::Arm64 => "arm64",
+        },
+        group(e.worker_seconds, 0),
+        t.render()
+    )
+}

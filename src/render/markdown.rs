@@ -1,0 +1,348 @@
+//! Markdown tables that read well in a terminal and in a browser: header, a divider with
+//! alignment colons (text left, numbers right), short columns, every row the same width in
+//! cells, at most [`MAX_WIDTH`] characters a line, each table in its own fenced block.
+
+/// Widest line a generated table may have.
+pub const MAX_WIDTH: usize = 100;
+
+/// Column alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Text.
+    Left,
+    /// Numbers.
+    Right,
+    /// Short flags.
+    Center,
+}
+
+/// A table being built.
+#[derive(Debug, Clone)]
+pub struct MdTable {
+    headers: Vec<String>,
+    aligns: Vec<Align>,
+    rows: Vec<Vec<String>>,
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn escape(cell: &str) -> String {
+    cell.replace('|', "\\|").replace('\n', " ")
+}
+
+impl MdTable {
+    /// A table with these columns.
+    pub fn new(columns: &[(&str, Align)]) -> Self {
+        Self {
+            headers: columns.iter().map(|(h, _)| (*h).to_string()).collect(),
+            aligns: columns.iter().map(|(_, a)| *a).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Add a row; missing cells are filled with "-" and extra cells dropped, so every row has
+    /// the header's column count.
+    pub fn row<I, S>(&mut self, cells: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut r: Vec<String> = cells.into_iter().map(|c| escape(&c.into())).collect();
+        r.resize(self.headers.len(), "-".to_string());
+        for c in r.iter_mut() {
+            if c.is_empty() {
+                *c = "-".to_string();
+            }
+        }
+        self.rows.push(r);
+    }
+
+    /// True when the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn widths(&self) -> Vec<usize> {
+        let mut w: Vec<usize> = self.headers.iter().map(|h| width(h).max(3)).collect();
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                w[i] = w[i].max(width(c));
+            }
+        }
+        w
+    }
+
+    fn line_width(widths: &[usize]) -> usize {
+        // "| " + cells joined by " | " + " |"
+        widths.iter().sum::<usize>() + 3 * widths.len() + 1
+    }
+
+    /// Shorten the widest text cells (with an ellipsis) until every line fits `max`.
+    fn fit(&mut self, max: usize) {
+        loop {
+            let widths = self.widths();
+            if Self::line_width(&widths) <= max {
+                return;
+            }
+            // The widest left-aligned column whose cells are wider than its header.
+            let Some((col, w)) = widths
+                .iter()
+                .enumerate()
+                .filter(|(i, w)| {
+                    self.aligns[*i] == Align::Left && **w > width(&self.headers[*i]).max(6)
+                })
+                .max_by_key(|(_, w)| **w)
+                .map(|(i, w)| (i, *w))
+            else {
+                return; // nothing left to shorten; the checker will say so
+            };
+            let excess = Self::line_width(&widths) - max;
+            let target = w
+                .saturating_sub(excess)
+                .max(width(&self.headers[col]).max(6));
+            for r in self.rows.iter_mut() {
+                if width(&r[col]) > target {
+                    let keep: String = r[col].chars().take(target - 1).collect();
+                    r[col] = format!("{}…", keep.trim_end());
+                }
+            }
+        }
+    }
+
+    /// The table as markdown lines (no fence).
+    pub fn render(&self) -> String {
+        let mut t = self.clone();
+        t.fit(MAX_WIDTH);
+        let w = t.widths();
+        let pad = |s: &str, i: usize| {
+            let n = w[i] - width(s);
+            match t.aligns[i] {
+                Align::Right => format!("{}{s}", " ".repeat(n)),
+                Align::Left => format!("{s}{}", " ".repeat(n)),
+                Align::Center => {
+                    format!("{}{s}{}", " ".repeat(n / 2), " ".repeat(n - n / 2))
+                }
+            }
+        };
+        let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+        let mut out = line(
+            t.headers
+                .iter()
+                .enumerate()
+                .map(|(i, h)| pad(h, i))
+                .collect(),
+        );
+        out.push_str(&line(
+            t.aligns
+                .iter()
+                .enumerate()
+                .map(|(i, a)| match a {
+                    Align::Left => format!(":{}", "-".repeat(w[i] - 1)),
+                    Align::Right => format!("{}:", "-".repeat(w[i] - 1)),
+                    Align::Center => format!(":{}:", "-".repeat(w[i] - 2)),
+                })
+                .collect(),
+        ));
+        for r in &t.rows {
+            out.push_str(&line(
+                r.iter().enumerate().map(|(i, c)| pad(c, i)).collect(),
+            ));
+        }
+        out
+    }
+
+    /// The table inside a fenced block.
+    pub fn fenced(&self) -> String {
+        format!("```\n{}```\n", self.render())
+    }
+}
+
+/// Problems with the tables of a markdown document, per the rules above; empty when fine.
+pub fn check_tables(doc: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut in_fence = false;
+    let mut block: Vec<(usize, &str)> = Vec::new();
+    let lines: Vec<&str> = doc.lines().collect();
+    for (n, line) in lines.iter().enumerate() {
+        let ln = n + 1;
+        if line.trim_start().starts_with("```") {
+            if in_fence {
+                check_block(&block, &mut problems);
+                block.clear();
+            }
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            block.push((ln, line));
+        } else if line.trim_start().starts_with('|') {
+            problems.push(format!("line {ln}: table row outside a fenced block"));
+        }
+    }
+    if in_fence {
+        problems.push("unclosed fenced block".to_string());
+    }
+    problems
+}
+
+fn cells(line: &str) -> Vec<String> {
+    let t = line.trim();
+    let inner = t.strip_prefix('|').unwrap_or(t);
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek() == Some(&'|') {
+            cur.push('|');
+            chars.next();
+        } else if c == '|' {
+            out.push(cur.trim().to_string());
+            cur.clear();
+        } else {
+            cur.push(c);
+        }
+    }
+    out.push(cur.trim().to_string());
+    out
+}
+
+fn numeric(s: &str) -> bool {
+    let t = s
+        .trim_start_matches(['$', '~', '<'])
+        .trim_end_matches(['%', 'x']);
+    !t.is_empty()
+        && t.chars().any(|c| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+'))
+}
+
+fn check_block(block: &[(usize, &str)], problems: &mut Vec<String>) {
+    let rows: Vec<&(usize, &str)> = block
+        .iter()
+        .filter(|(_, l)| l.trim_start().starts_with('|'))
+        .collect();
+    if rows.is_empty() {
+        return; // a code block, not a table
+    }
+    if rows.len() != block.len() {
+        let (ln, _) = block[0];
+        problems.push(format!(
+            "line {ln}: a table's fenced block holds other text too"
+        ));
+    }
+    if rows.len() < 2 {
+        problems.push(format!("line {}: table without a divider row", rows[0].0));
+        return;
+    }
+    let header = cells(rows[0].1);
+    let divider = cells(rows[1].1);
+    let cols = header.len();
+    for (ln, line) in &rows {
+        if line.chars().count() > MAX_WIDTH {
+            problems.push(format!(
+                "line {ln}: {} characters, over {MAX_WIDTH}",
+                line.chars().count()
+            ));
+        }
+        if cells(line).len() != cols {
+            problems.push(format!(
+                "line {ln}: {} cells, the header has {cols}",
+                cells(line).len()
+            ));
+        }
+    }
+    for (i, d) in divider.iter().enumerate() {
+        let ok = d.len() >= 3 && d.trim_matches(':').chars().all(|c| c == '-');
+        if !ok || !(d.starts_with(':') || d.ends_with(':')) {
+            problems.push(format!(
+                "line {}: divider cell {} (`{d}`) needs dashes and an alignment colon",
+                rows[1].0,
+                i + 1
+            ));
+            continue;
+        }
+        let data: Vec<String> = rows[2..]
+            .iter()
+            .filter_map(|(_, l)| cells(l).get(i).cloned())
+            .filter(|c| c != "-")
+            .collect();
+        if data.is_empty() {
+            continue;
+        }
+        let all_numbers = data.iter().all(|c| numeric(c));
+        let right = d.ends_with(':') && !d.starts_with(':');
+        if all_numbers && !right {
+            problems.push(format!(
+                "line {}: column `{}` holds numbers but is not right-aligned",
+                rows[1].0,
+                header.get(i).map_or("", String::as_str)
+            ));
+        }
+        if !all_numbers && right {
+            problems.push(format!(
+                "line {}: column `{}` holds text but is right-aligned",
+                rows[1].0,
+                header.get(i).map_or("", String::as_str)
+            ));
+        }
+    }
+    for (i, h) in header.iter().enumerate() {
+        if h.chars().count() > 24 {
+            problems.push(format!("column {} header `{h}` is long", i + 1));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_aligned_fenced_tables_that_pass_the_checker() {
+        let mut t = MdTable::new(&[("APID", Align::Left), ("RPS", Align::Right)]);
+        t.row(["AP1", "50"]);
+        t.row(["AP10", "1200"]);
+        let doc = t.fenced();
+        assert_eq!(
+            doc,
+            "```\n| APID |  RPS |\n|:-----|-----:|\n| AP1  |   50 |\n| AP10 | 1200 |\n```\n"
+        );
+        assert!(check_tables(&doc).is_empty(), "{:?}", check_tables(&doc));
+    }
+
+    #[test]
+    fn long_text_is_shortened_to_fit() {
+        let mut t = MdTable::new(&[("Purpose", Align::Left), ("N", Align::Right)]);
+        t.row(["x".repeat(300), "1".to_string()]);
+        let doc = t.fenced();
+        assert!(doc.lines().all(|l| l.chars().count() <= MAX_WIDTH));
+        assert!(doc.contains('…'));
+        assert!(check_tables(&doc).is_empty(), "{:?}", check_tables(&doc));
+    }
+
+    #[test]
+    fn pipes_in_cells_are_escaped_and_rows_padded() {
+        let mut t = MdTable::new(&[("A", Align::Left), ("B", Align::Left)]);
+        t.row(["a|b"]);
+        let doc = t.fenced();
+        assert!(doc.contains("a\\|b"));
+        assert!(check_tables(&doc).is_empty(), "{:?}", check_tables(&doc));
+    }
+
+    #[test]
+    fn the_checker_finds_each_kind_of_problem() {
+        let unfenced = "| A |\n|:--|\n| x |\n";
+        assert!(check_tables(unfenced)[0].contains("outside a fenced block"));
+        let no_colon = "```\n| A |\n|---|\n| x |\n```\n";
+        assert!(check_tables(no_colon)[0].contains("alignment colon"));
+        let ragged = "```\n| A | B |\n|:--|:--|\n| x |\n```\n";
+        assert!(check_tables(ragged)[0].contains("1 cells"));
+        let numbers_left = "```\n| N |\n|:--|\n| 12 |\n```\n";
+        assert!(check_tables(numbers_left)[0].contains("not right-aligned"));
+        let wide = format!("```\n| A |\n|:--|\n| {} |\n```\n", "x".repeat(120));
+        assert!(check_tables(&wide)[0].contains("over 100"));
+    }
+}
