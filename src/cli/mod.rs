@@ -2,6 +2,7 @@
 //! writers they are given and return an exit code, so tests drive them without a process.
 
 mod cost_cmd;
+mod render_cmd;
 mod rules_cmd;
 mod validate;
 
@@ -50,8 +51,25 @@ pub enum Command {
     /// Prices come from the built-in price table (see prices/aws-prices.json) or from --prices.
     /// The design must validate without errors.
     Cost(CostArgs),
+    /// Write the Stage 1 and Stage 2 documents of a design into a folder.
+    ///
+    /// Writes Stage1_DomainAndPatterns.md (requirements, access patterns, entities and their
+    /// relationships) and Stage2_DataModel.md (tables, indexes, key structures, the call that
+    /// serves each access pattern, decisions and validator findings).
+    Render(RenderArgs),
     /// Print the JSON Schema of the design document.
     Schema,
+}
+
+/// Arguments of `render`.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// The design document (JSON).
+    #[arg(value_name = "DESIGN")]
+    pub design: PathBuf,
+    /// Folder to write the documents into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Arguments of `cost`.
@@ -128,6 +146,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Validate(args) => validate::run(&args, out, err),
         Command::Rules(args) => rules_cmd::run(&args, out),
         Command::Cost(args) => cost_cmd::run(&args, out, err),
+        Command::Render(args) => render_cmd::run(&args, out, err),
         Command::Schema => print_schema(out),
     };
     match result {

@@ -35,7 +35,8 @@ pub fn patterns_table(r: &CostReport) -> MdTable {
         ("RPS", Align::Right),
         ("$Peak/mo", Align::Right),
         ("$Avg/mo", Align::Right),
-    ]);
+    ])
+    .keep_whole(&[0]);
     for p in &r.patterns {
         let index_units = p
             .units

@@ -14,6 +14,9 @@ pub enum Align {
     Right,
     /// Short flags.
     Center,
+    /// Right when every cell of the column is a number, left otherwise (for columns of
+    /// sample values).
+    Auto,
 }
 
 /// A table being built.
@@ -22,6 +25,7 @@ pub struct MdTable {
     headers: Vec<String>,
     aligns: Vec<Align>,
     rows: Vec<Vec<String>>,
+    whole: Vec<bool>,
 }
 
 fn width(s: &str) -> usize {
@@ -39,7 +43,18 @@ impl MdTable {
             headers: columns.iter().map(|(h, _)| (*h).to_string()).collect(),
             aligns: columns.iter().map(|(_, a)| *a).collect(),
             rows: Vec::new(),
+            whole: vec![false; columns.len()],
         }
+    }
+
+    /// Never shorten these columns (by position) to make the table fit; others give way first.
+    pub fn keep_whole(mut self, columns: &[usize]) -> Self {
+        for &c in columns {
+            if let Some(w) = self.whole.get_mut(c) {
+                *w = true;
+            }
+        }
+        self
     }
 
     /// Add a row; missing cells are filled with "-" and extra cells dropped, so every row has
@@ -79,32 +94,30 @@ impl MdTable {
         widths.iter().sum::<usize>() + 3 * widths.len() + 1
     }
 
-    /// Shorten the widest text cells (with an ellipsis) until every line fits `max`.
+    /// Shorten the widest text column one character at a time (with an ellipsis) until every
+    /// line fits `max`, so that the cuts fall evenly on the wide columns.
     fn fit(&mut self, max: usize) {
         loop {
             let widths = self.widths();
             if Self::line_width(&widths) <= max {
                 return;
             }
-            // The widest left-aligned column whose cells are wider than its header.
             let Some((col, w)) = widths
                 .iter()
                 .enumerate()
                 .filter(|(i, w)| {
-                    self.aligns[*i] == Align::Left && **w > width(&self.headers[*i]).max(6)
+                    self.aligns[*i] == Align::Left
+                        && !self.whole[*i]
+                        && **w > width(&self.headers[*i]).max(6)
                 })
                 .max_by_key(|(_, w)| **w)
                 .map(|(i, w)| (i, *w))
             else {
                 return; // nothing left to shorten; the checker will say so
             };
-            let excess = Self::line_width(&widths) - max;
-            let target = w
-                .saturating_sub(excess)
-                .max(width(&self.headers[col]).max(6));
             for r in self.rows.iter_mut() {
-                if width(&r[col]) > target {
-                    let keep: String = r[col].chars().take(target - 1).collect();
+                if width(&r[col]) >= w {
+                    let keep: String = r[col].chars().take(w - 2).collect();
                     r[col] = format!("{}…", keep.trim_end());
                 }
             }
@@ -114,13 +127,28 @@ impl MdTable {
     /// The table as markdown lines (no fence).
     pub fn render(&self) -> String {
         let mut t = self.clone();
+        for (i, a) in t.aligns.iter_mut().enumerate() {
+            if *a == Align::Auto {
+                let cells: Vec<&String> = self
+                    .rows
+                    .iter()
+                    .map(|r| &r[i])
+                    .filter(|c| *c != "-")
+                    .collect();
+                *a = if !cells.is_empty() && cells.iter().all(|c| numeric(c)) {
+                    Align::Right
+                } else {
+                    Align::Left
+                };
+            }
+        }
         t.fit(MAX_WIDTH);
         let w = t.widths();
         let pad = |s: &str, i: usize| {
             let n = w[i] - width(s);
             match t.aligns[i] {
                 Align::Right => format!("{}{s}", " ".repeat(n)),
-                Align::Left => format!("{s}{}", " ".repeat(n)),
+                Align::Left | Align::Auto => format!("{s}{}", " ".repeat(n)),
                 Align::Center => {
                     format!("{}{s}{}", " ".repeat(n / 2), " ".repeat(n - n / 2))
                 }
@@ -139,7 +167,7 @@ impl MdTable {
                 .iter()
                 .enumerate()
                 .map(|(i, a)| match a {
-                    Align::Left => format!(":{}", "-".repeat(w[i] - 1)),
+                    Align::Left | Align::Auto => format!(":{}", "-".repeat(w[i] - 1)),
                     Align::Right => format!("{}:", "-".repeat(w[i] - 1)),
                     Align::Center => format!(":{}:", "-".repeat(w[i] - 2)),
                 })
@@ -224,8 +252,8 @@ fn check_block(block: &[(usize, &str)], problems: &mut Vec<String>) {
         .iter()
         .filter(|(_, l)| l.trim_start().starts_with('|'))
         .collect();
-    if rows.is_empty() {
-        return; // a code block, not a table
+    if rows.is_empty() || block.iter().any(|(_, l)| l.trim_start().starts_with('+')) {
+        return; // a code block or an ASCII drawing, not a table
     }
     if rows.len() != block.len() {
         let (ln, _) = block[0];

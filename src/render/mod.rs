@@ -2,6 +2,7 @@
 //! number formatting shared by every report.
 
 pub mod cost;
+pub mod docs;
 pub mod markdown;
 
 use rust_decimal::Decimal;
