@@ -8,5 +8,6 @@ pub mod capacity;
 pub mod cli;
 pub mod cost;
 pub mod design;
+pub mod export;
 pub mod render;
 pub mod rules;

@@ -2,6 +2,7 @@
 //! writers they are given and return an exit code, so tests drive them without a process.
 
 mod cost_cmd;
+mod export_cmd;
 mod render_cmd;
 mod rules_cmd;
 mod validate;
@@ -57,8 +58,68 @@ pub enum Command {
     /// relationships) and Stage2_DataModel.md (tables, indexes, key structures, the call that
     /// serves each access pattern, decisions and validator findings).
     Render(RenderArgs),
+    /// Export a design for other tools: a NoSQL Workbench model, a CloudFormation template,
+    /// or `aws dynamodb create-table --cli-input-json` files (one per table).
+    Export(ExportArgs),
+    /// Start a design from another tool's model.
+    Import(ImportArgs),
     /// Print the JSON Schema of the design document.
     Schema,
+}
+
+/// Export targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTarget {
+    /// NoSQL Workbench data model (format 3.0) with sample items.
+    Workbench,
+    /// CloudFormation template of AWS::DynamoDB::Table resources (on-demand).
+    Cloudformation,
+    /// CreateTable requests for `aws dynamodb create-table --cli-input-json file://…`.
+    Cli,
+}
+
+/// Arguments of `export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The design document (JSON).
+    #[arg(value_name = "DESIGN")]
+    pub design: PathBuf,
+    /// What to produce.
+    #[arg(long, value_enum)]
+    pub to: ExportTarget,
+    /// Where to write: a file (a folder for --to cli); standard output when absent.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Replace files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Import sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportSource {
+    /// A NoSQL Workbench data model (.json).
+    Workbench,
+}
+
+/// Arguments of `import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The kind of model.
+    #[arg(value_enum)]
+    pub from: ImportSource,
+    /// The model file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// AWS Region for the new design.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    /// Where to write the design; standard output when absent.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `render`.
@@ -147,6 +208,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Rules(args) => rules_cmd::run(&args, out),
         Command::Cost(args) => cost_cmd::run(&args, out, err),
         Command::Render(args) => render_cmd::run(&args, out, err),
+        Command::Export(args) => export_cmd::export(&args, out, err),
+        Command::Import(args) => export_cmd::import(&args, out, err),
         Command::Schema => print_schema(out),
     };
     match result {

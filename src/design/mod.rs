@@ -2,6 +2,7 @@
 
 mod load;
 mod model;
+pub mod samples;
 
 pub use load::{LoadError, escape_pointer, json_pointer, load_file, nearest, parse};
 pub use model::*;

@@ -11,9 +11,8 @@ use super::markdown::{Align, MdTable};
 use super::{group, kb, plain};
 use crate::capacity;
 use crate::cost;
-use crate::design::{
-    AttributeType, Cardinality, Condition, Design, IndexKind, ProjectionType, Table,
-};
+use crate::design::samples;
+use crate::design::{Cardinality, Condition, Design, IndexKind, ProjectionType, Table};
 use crate::rules::{self, Severity};
 
 const STAGE1: &str = include_str!("../../templates/stage1.md.tera");
@@ -263,46 +262,6 @@ pub fn er_diagram(d: &Design) -> String {
     out
 }
 
-/// A sample value of an attribute for row `row` of a key picture.
-fn sample_value(a: &crate::design::Attribute, row: u64) -> String {
-    if let Some(ex) = &a.example {
-        if row == 0 {
-            return ex.clone();
-        }
-        if a.ty == AttributeType::N
-            && let Ok(n) = ex.parse::<Decimal>()
-        {
-            return n.saturating_add(Decimal::from(row)).to_string();
-        }
-        // Bump the last run of digits so that samples differ but keep their shape.
-        let digits_end = ex.rfind(|c: char| c.is_ascii_digit());
-        if let Some(end) = digits_end {
-            let start = ex[..=end]
-                .rfind(|c: char| !c.is_ascii_digit())
-                .map_or(0, |i| i + 1);
-            if let Ok(n) = ex[start..=end].parse::<u128>() {
-                let bumped = format!(
-                    "{:0width$}",
-                    n.saturating_add(u128::from(row)),
-                    width = end + 1 - start
-                );
-                return format!("{}{}{}", &ex[..start], bumped, &ex[end + 1..]);
-            }
-        }
-        return ex.clone();
-    }
-    match a.ty {
-        AttributeType::S => format!("{}-{}", a.name, row + 1),
-        AttributeType::N => (row + 1).to_string(),
-        AttributeType::B => "<binary>".to_string(),
-        AttributeType::Bool => "true".to_string(),
-        AttributeType::Null => "null".to_string(),
-        AttributeType::L => "[…]".to_string(),
-        AttributeType::M => "{…}".to_string(),
-        AttributeType::SS | AttributeType::NS | AttributeType::BS => "<<…>>".to_string(),
-    }
-}
-
 /// Shorten to `n` characters keeping the end, where ids and timestamps differ.
 fn clip(s: &str, n: usize) -> String {
     let len = s.chars().count();
@@ -334,35 +293,18 @@ pub fn key_picture(d: &Design, t: &Table) -> String {
             cols.push((a.name.clone(), a));
         }
     }
-    // An id without an example of its own borrows one from the entity it identifies.
-    let borrowed: Vec<crate::design::Attribute> = cols
-        .iter()
-        .map(|(_, a)| {
-            let mut a = (*a).clone();
-            if a.example.is_none() {
-                a.example = d
-                    .entities
-                    .iter()
-                    .flat_map(|e| &e.attributes)
-                    .find(|o| o.name == a.name && o.ty == a.ty && o.example.is_some())
-                    .and_then(|o| o.example.clone());
-            }
-            a
-        })
-        .collect();
     let rows: Vec<Vec<String>> = (0..3u64)
         .map(|row| {
-            borrowed
-                .iter()
+            cols.iter()
                 .enumerate()
-                .map(|(i, a)| {
+                .map(|(i, (_, a))| {
                     // Items of one collection share their partition key.
                     let r = if i == 0 && t.sort_key.is_some() {
                         0
                     } else {
                         row
                     };
-                    clip(&sample_value(a, r), 22)
+                    clip(&samples::value(d, a, r), 22)
                 })
                 .collect()
         })

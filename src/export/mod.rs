@@ -1,0 +1,130 @@
+//! Other tools' formats: CreateTable requests (for `aws dynamodb create-table
+//! --cli-input-json`), CloudFormation templates and NoSQL Workbench data models.
+//!
+//! CreateTable's request and CloudFormation's AWS::DynamoDB::Table share their property names,
+//! so one builder produces both.
+
+pub mod workbench;
+
+use serde_json::{Value, json};
+
+use crate::design::{Design, Index, KeyAttribute, ProjectionType, Table};
+
+/// The tag key that marks a resource as created from a ddb-architect design.
+pub const TAG_KEY: &str = "ddb-architect:design";
+
+fn key_schema(pk: &KeyAttribute, sk: Option<&KeyAttribute>) -> Value {
+    let mut ks = vec![json!({"AttributeName": pk.name, "KeyType": "HASH"})];
+    if let Some(sk) = sk {
+        ks.push(json!({"AttributeName": sk.name, "KeyType": "RANGE"}));
+    }
+    Value::Array(ks)
+}
+
+fn projection(ix: &Index) -> Value {
+    match ix.projection.ty {
+        ProjectionType::Include => json!({
+            "ProjectionType": "INCLUDE",
+            "NonKeyAttributes": ix.projection.attributes,
+        }),
+        other => json!({"ProjectionType": other.name()}),
+    }
+}
+
+/// The CreateTable request for one table, named `name`: on-demand, exact AttributeDefinitions,
+/// GSIs with IndexName, KeySchema and Projection only (no ProvisionedThroughput).
+pub fn create_table_request(d: &Design, t: &Table, name: &str) -> Value {
+    let defs: Vec<Value> = t
+        .key_attributes()
+        .into_iter()
+        .map(|k| json!({"AttributeName": k.name, "AttributeType": k.ty.code()}))
+        .collect();
+    let mut req = json!({
+        "TableName": name,
+        "AttributeDefinitions": defs,
+        "KeySchema": key_schema(&t.partition_key, t.sort_key.as_ref()),
+        "BillingMode": "PAY_PER_REQUEST",
+        "Tags": [{"Key": TAG_KEY, "Value": d.app.name}],
+    });
+    let gsis: Vec<Value> = t
+        .global_secondary_indexes
+        .iter()
+        .map(|ix| {
+            json!({
+                "IndexName": ix.name,
+                "KeySchema": key_schema(&ix.partition_key, ix.sort_key.as_ref()),
+                "Projection": projection(ix),
+            })
+        })
+        .collect();
+    if !gsis.is_empty() {
+        req["GlobalSecondaryIndexes"] = Value::Array(gsis);
+    }
+    let lsis: Vec<Value> = t
+        .local_secondary_indexes
+        .iter()
+        .map(|ix| {
+            json!({
+                "IndexName": ix.name,
+                "KeySchema": key_schema(&ix.partition_key, ix.sort_key.as_ref()),
+                "Projection": projection(ix),
+            })
+        })
+        .collect();
+    if !lsis.is_empty() {
+        req["LocalSecondaryIndexes"] = Value::Array(lsis);
+    }
+    req
+}
+
+/// One CreateTable request per table, keyed by file name (`<Table>.json`).
+pub fn cli_inputs(d: &Design) -> Vec<(String, Value)> {
+    d.tables
+        .iter()
+        .map(|t| {
+            (
+                format!("{}.json", t.name),
+                create_table_request(d, t, &t.name),
+            )
+        })
+        .collect()
+}
+
+/// A logical id CloudFormation accepts: letters and digits only.
+fn logical_id(table: &str) -> String {
+    let id: String = table.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("{id}Table")
+}
+
+/// A CloudFormation template with one AWS::DynamoDB::Table per table. A `TablePrefix`
+/// parameter (empty by default) is put in front of every table name.
+pub fn cloudformation(d: &Design) -> Value {
+    let mut resources = serde_json::Map::new();
+    let mut outputs = serde_json::Map::new();
+    for t in &d.tables {
+        let mut props = create_table_request(d, t, &t.name);
+        props["TableName"] = json!({"Fn::Sub": format!("${{TablePrefix}}{}", t.name)});
+        let id = logical_id(&t.name);
+        resources.insert(
+            id.clone(),
+            json!({"Type": "AWS::DynamoDB::Table", "Properties": props}),
+        );
+        outputs.insert(
+            format!("{id}Name"),
+            json!({"Description": format!("Name of the {} table", t.name), "Value": {"Ref": id}}),
+        );
+    }
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": format!("DynamoDB tables of the {} design (on-demand), exported by ddb-architect", d.app.name),
+        "Parameters": {
+            "TablePrefix": {
+                "Type": "String",
+                "Default": "",
+                "Description": "Put in front of every table name, e.g. staging-",
+            }
+        },
+        "Resources": resources,
+        "Outputs": outputs,
+    })
+}
