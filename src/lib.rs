@@ -4,6 +4,7 @@
 //! it knows nothing of AWS, HTTP or terminals, so the CLI, the model's tool calls and the
 //! benchmark all share one verdict.
 
+pub mod aws;
 pub mod capacity;
 pub mod cli;
 pub mod cost;
@@ -11,3 +12,4 @@ pub mod design;
 pub mod export;
 pub mod render;
 pub mod rules;
+pub mod workload;

@@ -1,0 +1,5 @@
+//! The seam to AWS: DynamoDB clients, the embedded emulator behind `--local`, and the
+//! conversions between the design's types and the SDK's.
+
+pub mod dynamo;
+pub mod local;

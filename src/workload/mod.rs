@@ -1,0 +1,3 @@
+//! What a benchmark does to a design: the items it writes.
+
+pub mod synth;

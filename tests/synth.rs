@@ -1,0 +1,175 @@
+//! Synthetic items: exact sizes, unique ids, references to parents that exist, reproducible.
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use ddb_architect::capacity;
+use ddb_architect::design::{AttributeType, Design};
+use ddb_architect::workload::synth::{Generator, Value, id_value, item_size};
+
+fn designs() -> Vec<Design> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| ddb_architect::design::load_file(p).expect("example"))
+        .chain(std::iter::once(common::design(&common::base())))
+        .collect()
+}
+
+/// Values the size model can hit exactly: lists and maps have a few bytes of framing.
+fn exact_possible(ty: AttributeType, bytes: u64) -> bool {
+    match ty {
+        AttributeType::L => bytes >= 4,
+        AttributeType::M => bytes >= 5,
+        AttributeType::N | AttributeType::NS => (1..=20).contains(&bytes),
+        AttributeType::Bool | AttributeType::Null => bytes == 1,
+        _ => bytes >= 1,
+    }
+}
+
+#[test]
+fn values_have_the_estimated_size() {
+    for d in designs() {
+        let g = Generator::new(&d, 1);
+        for e in &d.entities {
+            for n in 0..50 {
+                let item = g.item(e, n);
+                // A numeric id needs room for "1" + index + "1" to stay unique.
+                let fits = |a: &ddb_architect::design::Attribute| {
+                    exact_possible(a.ty, a.bytes)
+                        && !(a.ty == AttributeType::N
+                            && a.bytes < 3
+                            && e.identity.contains(&a.name))
+                };
+                for a in &e.attributes {
+                    let v = item
+                        .get(&a.name)
+                        .unwrap_or_else(|| panic!("{}.{} missing", e.name, a.name));
+                    if fits(a) {
+                        assert_eq!(
+                            v.size(),
+                            a.bytes,
+                            "{}: {}.{} = {v:?}",
+                            d.app.name,
+                            e.name,
+                            a.name
+                        );
+                    }
+                }
+                if e.attributes.iter().all(fits) {
+                    assert_eq!(
+                        item_size(&item),
+                        capacity::item_bytes(e),
+                        "{} {}",
+                        d.app.name,
+                        e.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn identities_are_unique() {
+    for d in designs() {
+        let g = Generator::new(&d, 1);
+        for e in d.entities.iter().filter(|e| e.item_count > 0) {
+            let n = e.item_count.min(3000);
+            let mut seen = HashSet::new();
+            for i in 0..n {
+                let item = g.item(e, i);
+                let key: Vec<String> = e
+                    .identity
+                    .iter()
+                    .map(|id| format!("{:?}", item[id]))
+                    .collect();
+                assert!(
+                    seen.insert(key.clone()),
+                    "{} {}: duplicate identity {key:?} at {i}",
+                    d.app.name,
+                    e.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn children_point_at_parents_that_exist() {
+    let d = designs()
+        .into_iter()
+        .find(|d| d.app.name == "online-shop")
+        .expect("shop");
+    let g = Generator::new(&d, 1).with_count("Customer", 50);
+    let customer = d.entity("Customer").expect("Customer");
+    let ids: HashSet<String> = (0..50)
+        .map(|i| format!("{:?}", g.item(customer, i)["CustomerId"]))
+        .collect();
+    let order = d.entity("Order").expect("Order");
+    for i in 0..500 {
+        let o = g.item(order, i);
+        assert!(
+            ids.contains(&format!("{:?}", o["CustomerId"])),
+            "order {i} points nowhere"
+        );
+    }
+}
+
+#[test]
+fn numbers_are_exact_and_timestamps_whole_seconds() {
+    let d = designs()
+        .into_iter()
+        .find(|d| d.app.name == "online-shop")
+        .expect("shop");
+    let g = Generator::new(&d, 3);
+    let order = d.entity("Order").expect("Order");
+    for i in 0..100 {
+        let o = g.item(order, i);
+        match &o["TotalAmount"] {
+            Value::N(n) => assert!(
+                n.parse::<rust_decimal::Decimal>().is_ok() && !n.contains('e'),
+                "{n}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        match &o["OrderDate"] {
+            Value::S(s) => {
+                assert_eq!(s.len(), 20, "{s}");
+                assert!(s.ends_with('Z') && s.as_bytes()[10] == b'T', "{s}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_items() {
+    let d = designs().remove(0);
+    let e = &d.entities[0];
+    let a: Vec<_> = (0..20).map(|i| Generator::new(&d, 9).item(e, i)).collect();
+    let b: Vec<_> = (0..20).map(|i| Generator::new(&d, 9).item(e, i)).collect();
+    let c: Vec<_> = (0..20).map(|i| Generator::new(&d, 10).item(e, i)).collect();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn ids_keep_their_size_and_differ() {
+    let d = common::design(&common::base());
+    let id = &d.entity("Customer").expect("Customer").attributes[0];
+    let a = id_value(id, 1);
+    let b = id_value(id, 2);
+    assert_ne!(a, b);
+    assert_eq!(a.size(), 36);
+}
