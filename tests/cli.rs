@@ -160,3 +160,196 @@ fn every_command_has_help() {
         "a missing argument is a usage error"
     );
 }
+
+#[test]
+fn cost_prints_conventions_tables_and_totals() {
+    let out = bin(&["cost", "examples/online-shop.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    for needle in [
+        "Month: 730 hours",
+        "us-east-1",
+        "retrieved",
+        "| AP1 ",
+        "Per table and index",
+        "Storage",
+        "Total:",
+    ] {
+        assert!(s.contains(needle), "missing `{needle}` in\n{s}");
+    }
+    let out = bin(&[
+        "cost",
+        "examples/online-shop.json",
+        "--format",
+        "json",
+        "--benchmark",
+        "--items",
+        "Order=10",
+        "--workers",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["monthly"]["hours_per_month"], 730);
+    assert_eq!(v["benchmark"]["plan"]["items"]["Order"], 10);
+    assert_eq!(v["benchmark"]["plan"]["workers"], 2);
+}
+
+#[test]
+fn cost_explains_an_unknown_region_and_bad_options() {
+    let out = bin(&["cost", "examples/team-chat.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("no prices for Region eu-west-1") && e.contains("us-east-1"),
+        "{e}"
+    );
+    let out = bin(&["cost", "examples/team-chat.json", "--region", "us-east-1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = bin(&[
+        "cost",
+        "examples/online-shop.json",
+        "--benchmark",
+        "--items",
+        "Widget=5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no stored entity is named `Widget`"));
+    let out = bin(&[
+        "cost",
+        "examples/online-shop.json",
+        "--benchmark",
+        "--memory-mb",
+        "512",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "Lambda memory below 1024 MB is refused"
+    );
+}
+
+#[test]
+fn cost_uses_a_price_file_given_by_the_user() {
+    let builtin: serde_json::Value =
+        serde_json::from_str(ddb_architect::cost::BUILT_IN).expect("prices");
+    let mut mine = builtin.clone();
+    mine["regions"]["eu-west-1"] = builtin["regions"]["us-east-1"].clone();
+    mine["regions"]["eu-west-1"]["read_request_units_per_million"] = serde_json::json!("1.25");
+    let path = temp_file("prices.json", &mine.to_string());
+    let out = bin(&[
+        "cost",
+        "examples/team-chat.json",
+        "--prices",
+        path.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["monthly"]["prices"]["region"], "eu-west-1");
+    // Exact decimals are written as strings, so no tool reads them as floats.
+    assert_eq!(
+        v["monthly"]["prices"]["prices"]["read_request_units_per_million"],
+        "1.25"
+    );
+}
+
+#[test]
+fn cost_refuses_a_design_with_errors() {
+    let mut v = common::base();
+    common::set(&mut v, "/access_patterns/0/api", serde_json::json!("Scan"));
+    let path = temp_file("scan-cost.json", &v.to_string());
+    let out = bin(&["cost", path.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("see `ddb-architect validate"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn render_writes_both_documents() {
+    let dir = std::env::temp_dir().join(format!("ddb-architect-cli-render-{}", std::process::id()));
+    let out = bin(&[
+        "render",
+        "examples/greenhouse-iot.json",
+        "--out",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s1 = std::fs::read_to_string(dir.join("Stage1_DomainAndPatterns.md")).expect("stage 1");
+    let s2 = std::fs::read_to_string(dir.join("Stage2_DataModel.md")).expect("stage 2");
+    assert!(s1.contains("greenhouse-iot") && s2.contains("Readings"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn export_and_import_round_trip_through_files() {
+    let dir = std::env::temp_dir().join(format!("ddb-architect-cli-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let model = dir.join("shop.workbench.json");
+    let out = bin(&[
+        "export",
+        "examples/online-shop.json",
+        "--to",
+        "workbench",
+        "--out",
+        model.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let again = bin(&[
+        "export",
+        "examples/online-shop.json",
+        "--to",
+        "workbench",
+        "--out",
+        model.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "an existing file is not replaced without --force"
+    );
+    assert!(text(&again.stderr).contains("--force"));
+    let design = dir.join("imported.json");
+    let out = bin(&[
+        "import",
+        "workbench",
+        model.to_str().expect("utf-8"),
+        "--out",
+        design.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("add access_patterns"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = bin(&["validate", design.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let cli_dir = dir.join("cli");
+    let out = bin(&[
+        "export",
+        "examples/online-shop.json",
+        "--to",
+        "cli",
+        "--out",
+        cli_dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(cli_dir.join("Orders.json").is_file());
+    let out = bin(&[
+        "export",
+        "examples/online-shop.json",
+        "--to",
+        "cloudformation",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("template json");
+    assert_eq!(
+        v["Resources"]["OrdersTable"]["Type"],
+        "AWS::DynamoDB::Table"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

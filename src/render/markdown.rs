@@ -162,17 +162,18 @@ impl MdTable {
                 .map(|(i, h)| pad(h, i))
                 .collect(),
         );
-        out.push_str(&line(
-            t.aligns
-                .iter()
-                .enumerate()
-                .map(|(i, a)| match a {
-                    Align::Left | Align::Auto => format!(":{}", "-".repeat(w[i] - 1)),
-                    Align::Right => format!("{}:", "-".repeat(w[i] - 1)),
-                    Align::Center => format!(":{}:", "-".repeat(w[i] - 2)),
-                })
-                .collect(),
-        ));
+        // The divider has no padding spaces: the dashes span the cell, colons at its edges.
+        let divider: Vec<String> = t
+            .aligns
+            .iter()
+            .enumerate()
+            .map(|(i, a)| match a {
+                Align::Left | Align::Auto => format!(":{}", "-".repeat(w[i] + 1)),
+                Align::Right => format!("{}:", "-".repeat(w[i] + 1)),
+                Align::Center => format!(":{}:", "-".repeat(w[i])),
+            })
+            .collect();
+        out.push_str(&format!("|{}|\n", divider.join("|")));
         for r in &t.rows {
             out.push_str(&line(
                 r.iter().enumerate().map(|(i, c)| pad(c, i)).collect(),

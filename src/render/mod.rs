@@ -12,12 +12,14 @@ pub fn usd(d: Decimal) -> String {
     if d > Decimal::ZERO && d < Decimal::new(1, 2) {
         return "<0.01".to_string();
     }
-    group(d.round_dp(2), 2)
+    group(d, 2)
 }
 
 /// A number with thousands separators and exactly `dp` decimals.
 pub fn group(d: Decimal, dp: u32) -> String {
-    let s = format!("{:.*}", dp as usize, d.round_dp(dp));
+    // Half away from zero, as people round money (not banker's rounding).
+    let r = d.round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    let s = format!("{:.*}", dp as usize, r);
     let (sign, s) = match s.strip_prefix('-') {
         Some(rest) => ("-", rest.to_string()),
         None => ("", s),
