@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cost;
 pub mod design;
 pub mod export;
+pub mod provision;
 pub mod render;
 pub mod rules;
 pub mod workload;

@@ -353,3 +353,73 @@ fn export_and_import_round_trip_through_files() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn local_deploy_and_cleanup_share_the_workspace() {
+    let ws = std::env::temp_dir().join(format!("ddb-architect-cli-ws-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&ws);
+    let w = ws.to_str().expect("utf-8");
+    let out = bin(&[
+        "deploy",
+        "examples/team-chat.json",
+        "--local",
+        "--workspace",
+        w,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "no terminal and no --yes: nothing is created"
+    );
+    assert!(
+        text(&out.stderr).contains("pass --yes"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = bin(&[
+        "deploy",
+        "examples/team-chat.json",
+        "--local",
+        "--workspace",
+        w,
+        "--yes",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("ddb-benchmark-team-chat-Messages"));
+    assert!(
+        text(&out.stderr).contains("Will create:"),
+        "the plan is shown even with --yes"
+    );
+    let out = bin(&["cleanup", "--local", "--workspace", w, "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout).matches("would delete").count(),
+        5,
+        "{}",
+        text(&out.stdout)
+    );
+    let out = bin(&["cleanup", "--local", "--workspace", w, "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).matches("| deleted").count(),
+        5,
+        "{}",
+        text(&out.stdout)
+    );
+    let out = bin(&["cleanup", "--local", "--workspace", w, "--yes"]);
+    assert!(
+        text(&out.stdout).contains("Nothing of ours"),
+        "{}",
+        text(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&ws);
+}
+
+#[test]
+fn doctor_in_local_mode_checks_the_emulator_and_python() {
+    let out = bin(&["doctor", "--local"]);
+    let s = text(&out.stdout);
+    assert!(s.contains("✓ emulator"), "{s}");
+    assert!(s.contains("python3") && s.contains("boto3"), "{s}");
+    assert_eq!(out.status.code(), Some(if s.contains('✗') { 1 } else { 0 }));
+}

@@ -47,28 +47,7 @@ pub enum DynamoError {
     },
 }
 
-/// Render an SDK error with its code and message (the SDK's Display alone says "service error").
-pub fn explain<E, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>) -> String
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-    match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.to_string(),
-        _ => {
-            let mut s = e.to_string();
-            let mut src = std::error::Error::source(e);
-            while let Some(x) = src {
-                s.push_str(": ");
-                s.push_str(&x.to_string());
-                src = x.source();
-            }
-            s
-        }
-    }
-}
+pub use super::clients::error_text as explain;
 
 /// A client for a fixed endpoint with static credentials: the embedded emulator, or any
 /// DynamoDB-compatible endpoint on loopback.

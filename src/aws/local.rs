@@ -27,11 +27,25 @@ pub struct LocalDynamo {
 impl LocalDynamo {
     /// Start an in-memory emulator on 127.0.0.1 and a free port. Needs a tokio runtime.
     pub async fn start() -> Result<Self, LocalError> {
+        Self::start_with(None).await
+    }
+
+    /// Start an emulator whose data lives in `file` (kept between runs), or in memory.
+    pub async fn start_with(file: Option<&std::path::Path>) -> Result<Self, LocalError> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(LocalError::Bind)?;
         let addr = listener.local_addr().map_err(LocalError::Bind)?;
-        let db = dynoxide::Database::memory().map_err(|e| LocalError::Database(e.to_string()))?;
+        let db = match file {
+            None => dynoxide::Database::memory(),
+            Some(f) => {
+                if let Some(dir) = f.parent() {
+                    std::fs::create_dir_all(dir).map_err(LocalError::Bind)?;
+                }
+                dynoxide::Database::new(&f.to_string_lossy())
+            }
+        }
+        .map_err(|e| LocalError::Database(e.to_string()))?;
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async {

@@ -1,6 +1,7 @@
 //! The command line: argument parsing and one function per command. Commands print to the
 //! writers they are given and return an exit code, so tests drive them without a process.
 
+mod aws_cmd;
 mod cost_cmd;
 mod export_cmd;
 mod render_cmd;
@@ -63,6 +64,19 @@ pub enum Command {
     Export(ExportArgs),
     /// Start a design from another tool's model.
     Import(ImportArgs),
+    /// Check the environment (Stage 0): AWS credentials and Region, Python and boto3 for local
+    /// runs, the model endpoint, and with --local the embedded emulator.
+    Doctor(aws_cmd::DoctorArgs),
+    /// Create the benchmark's tables, IAM role, log group and Lambda function (Stage 3).
+    ///
+    /// Shows the account, Region, every resource and the estimated benchmark cost, and asks
+    /// before creating anything. Every resource is recorded in the workspace ledger first.
+    Deploy(aws_cmd::DeployArgs),
+    /// Delete everything deploy created (Stage 5), then check that it is gone.
+    ///
+    /// Deletes only what has the ddb-benchmark- prefix and ddb-architect's tag or a ledger
+    /// entry. Running it twice is fine.
+    Cleanup(aws_cmd::CleanupArgs),
     /// Print the JSON Schema of the design document.
     Schema,
 }
@@ -209,6 +223,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Cost(args) => cost_cmd::run(&args, out, err),
         Command::Render(args) => render_cmd::run(&args, out, err),
         Command::Export(args) => export_cmd::export(&args, out, err),
+        Command::Doctor(args) => aws_cmd::doctor(&args, out),
+        Command::Deploy(args) => aws_cmd::deploy(&args, out, err),
+        Command::Cleanup(args) => aws_cmd::cleanup(&args, out, err),
         Command::Import(args) => export_cmd::import(&args, out, err),
         Command::Schema => print_schema(out),
     };

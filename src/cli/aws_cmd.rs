@@ -1,0 +1,450 @@
+//! `doctor`, `deploy` and `cleanup`: the commands that touch an AWS account (or, with
+//! `--local`, the embedded emulator whose data is kept in the workspace).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, load_valid};
+use crate::aws::clients::{self, Clients, Settings};
+use crate::aws::{dynamo, local::LocalDynamo};
+use crate::cost::{self, BenchmarkPlan, PriceFile};
+use crate::provision::ledger::Ledger;
+use crate::provision::{
+    self, Approver, Identity, ProvisionError, Reporter, Yes, cleanup, deploy, doctor,
+};
+use crate::render::markdown::{Align, MdTable};
+
+/// Where and as whom to act.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Target {
+    /// Use the embedded DynamoDB emulator instead of AWS (no account needed).
+    #[arg(long)]
+    pub local: bool,
+    /// AWS profile (AWS_PROFILE applies when absent).
+    #[arg(long, value_name = "NAME", conflicts_with = "local")]
+    pub profile: Option<String>,
+    /// AWS Region (AWS_REGION or the profile's Region apply when absent).
+    #[arg(long, value_name = "REGION", conflicts_with = "local")]
+    pub region: Option<String>,
+    /// Folder for the ledger and the local emulator's data.
+    #[arg(long, value_name = "DIR", default_value = ".ddb-architect")]
+    pub workspace: PathBuf,
+}
+
+impl Target {
+    fn settings(&self) -> Settings {
+        Settings {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            ..Settings::default()
+        }
+    }
+
+    fn ledger_path(&self) -> PathBuf {
+        self.workspace.join("ledger.json")
+    }
+
+    fn local_db(&self) -> PathBuf {
+        self.workspace.join("local-dynamodb.sqlite")
+    }
+}
+
+/// Asks on the terminal; refuses when there is no terminal to ask on.
+struct TerminalApprover<'a> {
+    err: &'a mut dyn Write,
+}
+
+impl Approver for TerminalApprover<'_> {
+    fn approve(&mut self, summary: &str) -> bool {
+        let _ = write!(self.err, "\n{summary}");
+        if !std::io::stdin().is_terminal() {
+            let _ = writeln!(
+                self.err,
+                "No terminal to confirm on: pass --yes to proceed."
+            );
+            return false;
+        }
+        let _ = write!(self.err, "Proceed? Type yes to continue: ");
+        let _ = self.err.flush();
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line).is_err() {
+            return false;
+        }
+        matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+    }
+}
+
+/// `--yes`: shows the plan, then approves it.
+struct ShowAndApprove;
+
+impl Approver for ShowAndApprove {
+    fn approve(&mut self, summary: &str) -> bool {
+        eprint!("\n{summary}");
+        eprintln!("Approved by --yes.");
+        true
+    }
+}
+
+struct ErrLines<'a>(&'a mut dyn Write);
+
+impl Reporter for ErrLines<'_> {
+    fn line(&mut self, s: &str) {
+        let _ = writeln!(self.0, "  … {s}");
+    }
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
+/// A run id: seconds since 1970 and the process id, enough to tell deploys apart.
+fn run_id() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("{secs:x}-{:x}", std::process::id())
+}
+
+/// Arguments of `doctor`.
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub target: Target,
+}
+
+pub(super) fn doctor(args: &DoctorArgs, out: &mut dyn Write) -> std::io::Result<u8> {
+    let rt = runtime()?;
+    let checks = rt.block_on(doctor::run(&args.target.settings(), args.target.local));
+    let mut failed = false;
+    for c in &checks {
+        writeln!(out, "{} {:<16} {}", c.status.mark(), c.name, c.detail)?;
+        if let Some(fix) = &c.fix {
+            writeln!(out, "  {:<16} fix: {fix}", "")?;
+        }
+        failed |= c.status == doctor::Status::Fail;
+    }
+    writeln!(
+        out,
+        "\n{}",
+        if failed {
+            "Environment not ready: fix the ✗ lines above and run doctor again."
+        } else {
+            "Environment ready."
+        }
+    )?;
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Arguments of `deploy`.
+#[derive(Debug, clap::Args)]
+pub struct DeployArgs {
+    /// The design document (JSON).
+    #[arg(value_name = "DESIGN")]
+    pub design: PathBuf,
+    #[command(flatten)]
+    pub target: Target,
+    /// Do not ask: approve the plan (for scripts).
+    #[arg(long)]
+    pub yes: bool,
+    /// IAM role name.
+    #[arg(long, default_value = "DynamoDBBenchmarkRole")]
+    pub role_name: String,
+    /// Lambda function name.
+    #[arg(long, default_value = "DynamoDBBenchmark")]
+    pub function_name: String,
+    /// Lambda memory in MB (1024 to 10240; 1769 is one full vCPU).
+    #[arg(long, default_value_t = 1769, value_parser = clap::value_parser!(i32).range(1024..=10240))]
+    pub memory_mb: i32,
+    /// Lambda timeout in seconds (300 to 900).
+    #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(i32).range(300..=900))]
+    pub timeout: i32,
+    /// Python runtime of the function.
+    #[arg(long, value_enum, default_value_t = RuntimeArg::Python313)]
+    pub runtime: RuntimeArg,
+    /// Deploy even though the account alias or ARN looks like production.
+    #[arg(long)]
+    pub allow_production_account: bool,
+}
+
+/// Python runtimes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RuntimeArg {
+    /// python3.12
+    #[value(name = "python3.12")]
+    Python312,
+    /// python3.13
+    #[value(name = "python3.13")]
+    Python313,
+}
+
+fn estimate_text(d: &crate::design::Design, region: &str, local: bool) -> String {
+    if local {
+        return "$0.00 (local emulator)".to_string();
+    }
+    let prices = PriceFile::built_in().and_then(|f| f.region(region, "built-in prices"));
+    match prices {
+        Ok(p) => {
+            let e = cost::estimate_benchmark(d, &p, &BenchmarkPlan::for_design(d));
+            format!(
+                "about ${} with the default plan (see `ddb-architect cost --benchmark`)",
+                crate::render::usd(e.total)
+            )
+        }
+        Err(_) => {
+            format!("unknown: no built-in prices for {region} (see `ddb-architect cost --prices`)")
+        }
+    }
+}
+
+async fn connect(t: &Target) -> Result<(Clients, Identity, Option<LocalDynamo>), ProvisionError> {
+    if t.local {
+        let local = LocalDynamo::start_with(Some(&t.local_db()))
+            .await
+            .map_err(|e| ProvisionError::Internal(e.to_string()))?;
+        let settings = Settings {
+            region: Some("us-east-1".to_string()),
+            endpoint_url: Some(local.endpoint()),
+            static_credentials: Some(("local".to_string(), "local".to_string())),
+            ..Settings::default()
+        };
+        let cfg = clients::load(&settings)
+            .await
+            .map_err(|e| ProvisionError::Internal(e.to_string()))?;
+        let mut c = Clients::new(&cfg, &settings);
+        c.dynamo = dynamo::local_client(&local.endpoint());
+        c.region = "local".to_string();
+        Ok((c, Identity::local(), Some(local)))
+    } else {
+        let settings = t.settings();
+        let cfg = clients::load(&settings)
+            .await
+            .map_err(|e| ProvisionError::Refused(e.to_string()))?;
+        let c = Clients::new(&cfg, &settings);
+        let who = provision::identify(&c).await?;
+        Ok((c, who, None))
+    }
+}
+
+pub(super) fn deploy(
+    args: &DeployArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<u8> {
+    let design = match load_valid(&args.design, err)? {
+        Ok(d) => d,
+        Err(code) => return Ok(code),
+    };
+    let mut ledger = match Ledger::open(&args.target.ledger_path()) {
+        Ok(l) => l,
+        Err(e) => {
+            writeln!(err, "error: {e}")?;
+            return Ok(EXIT_UNREADABLE);
+        }
+    };
+    let mut o = deploy::Options::new(&run_id());
+    o.role_name = args.role_name.clone();
+    o.function_name = args.function_name.clone();
+    o.memory_mb = args.memory_mb;
+    o.timeout_s = args.timeout;
+    o.runtime = match args.runtime {
+        RuntimeArg::Python312 => deploy::PythonRuntime::Python312,
+        RuntimeArg::Python313 => deploy::PythonRuntime::Python313,
+    };
+    o.allow_production = args.allow_production_account;
+    let rt = runtime()?;
+    let result = rt.block_on(async {
+        let (c, who, local) = connect(&args.target).await?;
+        let estimate = estimate_text(&design, &who.region, args.target.local);
+        let mut reporter = ErrLines(&mut *err);
+        let r = if args.yes {
+            deploy::deploy(
+                &design,
+                &c,
+                &who,
+                args.target.local,
+                &o,
+                &mut ledger,
+                &mut ShowAndApprove,
+                &mut reporter,
+                &estimate,
+            )
+            .await
+        } else {
+            let mut stderr = std::io::stderr();
+            let mut approver = TerminalApprover { err: &mut stderr };
+            deploy::deploy(
+                &design,
+                &c,
+                &who,
+                args.target.local,
+                &o,
+                &mut ledger,
+                &mut approver,
+                &mut reporter,
+                &estimate,
+            )
+            .await
+        };
+        if let Some(l) = local {
+            l.stop().await;
+        }
+        r
+    });
+    match result {
+        Ok(done) => {
+            writeln!(out, "Deployed (ledger: {}):", ledger.path().display())?;
+            for t in &done.tables {
+                writeln!(out, "  table     {t}")?;
+            }
+            for (what, v) in [
+                ("role", &done.role_arn),
+                ("log group", &done.log_group),
+                ("function", &done.function_arn),
+            ] {
+                if let Some(v) = v {
+                    writeln!(out, "  {what:<9} {v}")?;
+                }
+            }
+            writeln!(
+                out,
+                "Remove everything with: ddb-architect cleanup{}",
+                if args.target.local { " --local" } else { "" }
+            )?;
+            Ok(EXIT_OK)
+        }
+        Err(e) => {
+            writeln!(err, "error: {e}")?;
+            if !matches!(e, ProvisionError::Refused(_) | ProvisionError::Declined)
+                && !ledger.live().is_empty()
+            {
+                writeln!(
+                    err,
+                    "Resources created so far are in {}; remove them with `ddb-architect cleanup{}`.",
+                    ledger.path().display(),
+                    if args.target.local { " --local" } else { "" }
+                )?;
+            }
+            Ok(EXIT_FINDINGS)
+        }
+    }
+}
+
+/// Arguments of `cleanup`.
+#[derive(Debug, clap::Args)]
+pub struct CleanupArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// List what would be deleted; delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask: approve the deletions (for scripts).
+    #[arg(long)]
+    pub yes: bool,
+    /// IAM role name deploy used.
+    #[arg(long, default_value = "DynamoDBBenchmarkRole")]
+    pub role_name: String,
+    /// Lambda function name deploy used.
+    #[arg(long, default_value = "DynamoDBBenchmark")]
+    pub function_name: String,
+}
+
+/// The summary table of a cleanup.
+pub fn summary(lines: &[cleanup::Line]) -> String {
+    let mut t = MdTable::new(&[
+        ("Resource", Align::Left),
+        ("Name", Align::Left),
+        ("Result", Align::Left),
+    ]);
+    for l in lines {
+        t.row([l.kind.label().to_string(), l.name.clone(), l.outcome.text()]);
+    }
+    if t.is_empty() {
+        "Nothing of ours was found.\n".to_string()
+    } else {
+        t.render()
+    }
+}
+
+pub(super) fn cleanup(
+    args: &CleanupArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<u8> {
+    let mut ledger = match Ledger::open(&args.target.ledger_path()) {
+        Ok(l) => l,
+        Err(e) => {
+            writeln!(err, "error: {e}")?;
+            return Ok(EXIT_UNREADABLE);
+        }
+    };
+    let o = cleanup::Options {
+        dry_run: args.dry_run,
+        role_name: args.role_name.clone(),
+        function_name: args.function_name.clone(),
+    };
+    let rt = runtime()?;
+    let result = rt.block_on(async {
+        let (c, _who, local) = connect(&args.target).await?;
+        let mut reporter = ErrLines(&mut *err);
+        let r = if args.dry_run {
+            cleanup::cleanup(
+                &c,
+                args.target.local,
+                &o,
+                &mut ledger,
+                &mut Yes,
+                &mut reporter,
+            )
+            .await
+        } else if args.yes {
+            cleanup::cleanup(
+                &c,
+                args.target.local,
+                &o,
+                &mut ledger,
+                &mut ShowAndApprove,
+                &mut reporter,
+            )
+            .await
+        } else {
+            let mut stderr = std::io::stderr();
+            let mut approver = TerminalApprover { err: &mut stderr };
+            cleanup::cleanup(
+                &c,
+                args.target.local,
+                &o,
+                &mut ledger,
+                &mut approver,
+                &mut reporter,
+            )
+            .await
+        };
+        if let Some(l) = local {
+            // Give DeleteTable a moment to settle before the emulator's data file is closed.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            l.stop().await;
+        }
+        r
+    });
+    match result {
+        Ok(lines) => {
+            out.write_all(summary(&lines).as_bytes())?;
+            let failed = lines
+                .iter()
+                .any(|l| matches!(l.outcome, cleanup::Outcome::Failed(_)));
+            if args.dry_run {
+                writeln!(out, "Dry run: nothing was deleted.")?;
+            }
+            Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+        }
+        Err(e) => {
+            writeln!(err, "error: {e}")?;
+            Ok(EXIT_FINDINGS)
+        }
+    }
+}

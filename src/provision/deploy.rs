@@ -1,0 +1,531 @@
+//! `deploy`: the benchmark's tables, IAM role and Lambda function, created so that nothing can
+//! leak: each resource is in the ledger before the call that makes it, the caller's account and
+//! Region are shown and consented to first, and production-looking accounts are refused.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata as _;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{Architecture, FunctionCode, Runtime, State as FnState};
+
+use super::ledger::{Kind, Ledger, State};
+use super::policy::{self, Scope};
+use super::{Approver, Identity, ProvisionError, Reporter, TAG_DESIGN, TAG_RUN, aws_fail};
+use crate::aws::clients::{Clients, error_code, error_text};
+use crate::aws::dynamo;
+use crate::design::Design;
+
+/// The handler shipped with the tool, zipped into the function.
+pub const HANDLER: &str = include_str!("../../lambda/lambda_function.py");
+
+/// Python runtimes the function may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PythonRuntime {
+    /// python3.12.
+    Python312,
+    /// python3.13.
+    Python313,
+}
+
+impl PythonRuntime {
+    fn sdk(self) -> Runtime {
+        match self {
+            Self::Python312 => Runtime::Python312,
+            Self::Python313 => Runtime::Python313,
+        }
+    }
+}
+
+/// How to deploy.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// IAM role name.
+    pub role_name: String,
+    /// Lambda function name.
+    pub function_name: String,
+    /// Lambda memory (1024 to 10240 MB).
+    pub memory_mb: i32,
+    /// Lambda timeout (300 to 900 s).
+    pub timeout_s: i32,
+    /// Python runtime.
+    pub runtime: PythonRuntime,
+    /// Pause after creating the role, for IAM to propagate.
+    pub iam_wait: Duration,
+    /// How long to keep retrying CreateFunction while IAM says the role cannot be assumed.
+    pub assume_retry_budget: Duration,
+    /// Longest wait for a table to become ACTIVE or the function Active.
+    pub ready_timeout: Duration,
+    /// Deploy into an account whose alias or ARN looks like production.
+    pub allow_production: bool,
+    /// Identifies this deploy in tags and the ledger.
+    pub run_id: String,
+    /// For tests: stop with an error after this many creation calls (right after the call,
+    /// before the ledger records its success: the worst moment to crash).
+    pub fail_after: Option<usize>,
+}
+
+impl Options {
+    /// The defaults: DynamoDBBenchmarkRole, DynamoDBBenchmark, 1,769 MB (one full vCPU),
+    /// 900 s, python3.13, 15 s for IAM, 45 s of CreateFunction retries.
+    pub fn new(run_id: &str) -> Self {
+        Self {
+            role_name: "DynamoDBBenchmarkRole".to_string(),
+            function_name: "DynamoDBBenchmark".to_string(),
+            memory_mb: 1769,
+            timeout_s: 900,
+            runtime: PythonRuntime::Python313,
+            iam_wait: Duration::from_secs(15),
+            assume_retry_budget: Duration::from_secs(45),
+            ready_timeout: Duration::from_secs(300),
+            allow_production: false,
+            run_id: run_id.to_string(),
+            fail_after: None,
+        }
+    }
+
+    /// Problems with the options, before anything is called.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !(1024..=10240).contains(&self.memory_mb) {
+            p.push(format!(
+                "Lambda memory {} MB: use 1024 to 10240",
+                self.memory_mb
+            ));
+        }
+        if !(300..=900).contains(&self.timeout_s) {
+            p.push(format!(
+                "Lambda timeout {} s: use 300 to 900",
+                self.timeout_s
+            ));
+        }
+        let name_ok = |n: &str, max: usize| {
+            !n.is_empty()
+                && n.len() <= max
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+        };
+        if !name_ok(&self.role_name, 64) {
+            p.push(format!(
+                "role name `{}`: 1-64 characters of A-Za-z0-9+=,.@_-",
+                self.role_name
+            ));
+        }
+        if !name_ok(&self.function_name, 64)
+            || self.function_name.contains(['+', '=', ',', '.', '@'])
+        {
+            p.push(format!(
+                "function name `{}`: 1-64 characters of A-Za-z0-9_-",
+                self.function_name
+            ));
+        }
+        p
+    }
+}
+
+/// What was created.
+#[derive(Debug, Clone, Default)]
+pub struct Deployed {
+    /// Tables, by their benchmark names.
+    pub tables: Vec<String>,
+    /// The role's ARN (none in local mode).
+    pub role_arn: Option<String>,
+    /// The function's ARN (none in local mode).
+    pub function_arn: Option<String>,
+    /// The function's log group (none in local mode).
+    pub log_group: Option<String>,
+}
+
+/// The handler zipped in memory, as Lambda wants it.
+pub fn handler_zip() -> Result<Vec<u8>, ProvisionError> {
+    use zip::write::SimpleFileOptions;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .unix_permissions(0o644);
+    let fail = |e: String| ProvisionError::Internal(format!("zipping the handler: {e}"));
+    w.start_file("lambda_function.py", opts)
+        .map_err(|e| fail(e.to_string()))?;
+    w.write_all(HANDLER.as_bytes())
+        .map_err(|e| fail(e.to_string()))?;
+    let out = w.finish().map_err(|e| fail(e.to_string()))?;
+    Ok(out.into_inner())
+}
+
+/// Counts creation calls and stops at the injected failure point.
+struct Failpoint {
+    after: Option<usize>,
+    done: usize,
+}
+
+impl Failpoint {
+    fn step(&mut self, what: &str) -> Result<(), ProvisionError> {
+        self.done += 1;
+        match self.after {
+            Some(n) if self.done >= n => Err(ProvisionError::Injected(format!(
+                "stopped after step {} ({what})",
+                self.done
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The plan shown before consent.
+pub fn plan_text(d: &Design, who: &Identity, o: &Options, local: bool, estimate: &str) -> String {
+    let mut s = String::new();
+    if local {
+        s.push_str("Target: the embedded DynamoDB emulator on this machine (no AWS account).\n");
+    } else {
+        s.push_str(&format!(
+            "Account: {}{} as {}\nRegion:  {}\n",
+            who.account,
+            who.alias
+                .as_deref()
+                .map(|a| format!(" ({a})"))
+                .unwrap_or_default(),
+            who.arn,
+            who.region
+        ));
+    }
+    s.push_str("Will create:\n");
+    for t in &d.tables {
+        s.push_str(&format!(
+            "  table     {} (on-demand, {} GSI(s))\n",
+            d.benchmark_table_name(t),
+            t.global_secondary_indexes.len()
+        ));
+    }
+    if !local {
+        s.push_str(&format!(
+            "  IAM role  {} (Lambda trust; DynamoDB item access to {}* and its own logs only)\n",
+            o.role_name,
+            d.benchmark_prefix()
+        ));
+        s.push_str(&format!(
+            "  log group /aws/lambda/{} (7-day retention)\n",
+            o.function_name
+        ));
+        s.push_str(&format!(
+            "  function  {} ({} MB, {} s timeout, {:?})\n",
+            o.function_name, o.memory_mb, o.timeout_s, o.runtime
+        ));
+    }
+    s.push_str(&format!(
+        "Estimated cost of one benchmark run: {estimate}\n"
+    ));
+    s
+}
+
+fn tags(d: &Design, run_id: &str) -> Vec<(String, String)> {
+    vec![
+        (TAG_DESIGN.to_string(), d.app.name.clone()),
+        (TAG_RUN.to_string(), run_id.to_string()),
+    ]
+}
+
+/// Create the design's benchmark resources. `who` is the checked caller (see
+/// [`super::identify`]); `clients` carry the Region. In local mode only tables are created
+/// (the function runs as a local process instead).
+#[allow(clippy::too_many_arguments)]
+pub async fn deploy(
+    d: &Design,
+    clients: &Clients,
+    who: &Identity,
+    local: bool,
+    o: &Options,
+    ledger: &mut Ledger,
+    approver: &mut dyn Approver,
+    out: &mut dyn Reporter,
+    estimate: &str,
+) -> Result<Deployed, ProvisionError> {
+    let problems = o.problems();
+    if !problems.is_empty() {
+        return Err(ProvisionError::Refused(problems.join("; ")));
+    }
+    if !local && who.region != d.app.region {
+        return Err(ProvisionError::Refused(format!(
+            "the design's Region is {} but AWS is configured for {}: every resource must live in \
+             one Region. Pass --region {} (or change app.region)",
+            d.app.region, who.region, d.app.region
+        )));
+    }
+    if !local
+        && !o.allow_production
+        && let Some(word) = super::guard::production_marker(who.alias.as_deref(), &who.arn)
+    {
+        return Err(ProvisionError::Refused(format!(
+            "account {} looks like production (`{word}` in its alias or ARN); benchmarks belong in \
+             a sandbox account. Pass --allow-production-account only if you are sure",
+            who.account
+        )));
+    }
+    let plan = plan_text(d, who, o, local, estimate);
+    if !approver.approve(&plan) {
+        return Err(ProvisionError::Declined);
+    }
+
+    let region = if local { "local" } else { who.region.as_str() };
+    let account = (!local).then_some(who.account.as_str());
+    let mut fp = Failpoint {
+        after: o.fail_after,
+        done: 0,
+    };
+    let mut done = Deployed::default();
+    let tags = tags(d, &o.run_id);
+
+    for t in &d.tables {
+        let name = d.benchmark_table_name(t);
+        let id = ledger.plan(Kind::Table, &name, region, account, &o.run_id, &d.app.name)?;
+        out.line(&format!("creating table {name}"));
+        dynamo::create_table(&clients.dynamo, t, &name, &tags)
+            .await
+            .map_err(|e| ProvisionError::Aws(e.to_string()))?;
+        fp.step(&format!("table {name}"))?;
+        ledger.set_state(id, State::Created)?;
+        done.tables.push(name);
+    }
+    for name in &done.tables {
+        out.line(&format!("waiting for {name} to become ACTIVE"));
+        dynamo::wait_active(
+            &clients.dynamo,
+            name,
+            Duration::from_secs(2),
+            o.ready_timeout,
+        )
+        .await
+        .map_err(|e| ProvisionError::Aws(e.to_string()))?;
+    }
+    if local {
+        out.line("local mode: the handler runs as a local process; no IAM role or Lambda function");
+        return Ok(done);
+    }
+
+    // The role: trust for Lambda, then the least-privilege inline policy.
+    let partition = who.partition();
+    let scope = Scope {
+        partition: &partition,
+        region: &who.region,
+        account: &who.account,
+        table_prefix: &d.benchmark_prefix(),
+        function: &o.function_name,
+    };
+    let id = ledger.plan(
+        Kind::Role,
+        &o.role_name,
+        region,
+        account,
+        &o.run_id,
+        &d.app.name,
+    )?;
+    out.line(&format!("creating IAM role {}", o.role_name));
+    let mut req = clients
+        .iam
+        .create_role()
+        .role_name(&o.role_name)
+        .assume_role_policy_document(policy::trust_policy().to_string())
+        .description(format!("ddb-architect benchmark of {}", d.app.name));
+    for (k, v) in &tags {
+        req = req.tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| ProvisionError::Internal(e.to_string()))?,
+        );
+    }
+    let role = req.send().await.map_err(|e| {
+        aws_fail(
+            error_code(&e).as_deref(),
+            &error_text(&e),
+            "iam:CreateRole",
+            &o.role_name,
+        )
+    })?;
+    fp.step("role")?;
+    ledger.set_state(id, State::Created)?;
+    done.role_arn = role.role().map(|r| r.arn().to_string());
+
+    let policy_name = "DynamoDBBenchmarkAccess";
+    let doc = policy::benchmark_policy(d, &scope);
+    let broad = policy::least_privilege_problems(&doc, &scope);
+    if !broad.is_empty() {
+        return Err(ProvisionError::Internal(format!(
+            "the generated policy is too broad: {}",
+            broad.join("; ")
+        )));
+    }
+    let pid = ledger.plan(
+        Kind::RolePolicy,
+        &format!("{}/{policy_name}", o.role_name),
+        region,
+        account,
+        &o.run_id,
+        &d.app.name,
+    )?;
+    clients
+        .iam
+        .put_role_policy()
+        .role_name(&o.role_name)
+        .policy_name(policy_name)
+        .policy_document(doc.to_string())
+        .send()
+        .await
+        .map_err(|e| {
+            aws_fail(
+                error_code(&e).as_deref(),
+                &error_text(&e),
+                "iam:PutRolePolicy",
+                &o.role_name,
+            )
+        })?;
+    fp.step("role policy")?;
+    ledger.set_state(pid, State::Created)?;
+
+    // The log group, so that its retention is ours and cleanup knows it.
+    let group = format!("/aws/lambda/{}", o.function_name);
+    let gid = ledger.plan(
+        Kind::LogGroup,
+        &group,
+        region,
+        account,
+        &o.run_id,
+        &d.app.name,
+    )?;
+    out.line(&format!("creating log group {group}"));
+    let mut req = clients.logs.create_log_group().log_group_name(&group);
+    for (k, v) in &tags {
+        req = req.tags(k, v);
+    }
+    match req.send().await {
+        Ok(_) => {}
+        Err(e) if e.code() == Some("ResourceAlreadyExistsException") => {}
+        Err(e) => {
+            return Err(aws_fail(
+                e.code(),
+                &error_text(&e),
+                "logs:CreateLogGroup",
+                &group,
+            ));
+        }
+    }
+    fp.step("log group")?;
+    ledger.set_state(gid, State::Created)?;
+    clients
+        .logs
+        .put_retention_policy()
+        .log_group_name(&group)
+        .retention_in_days(7)
+        .send()
+        .await
+        .map_err(|e| aws_fail(e.code(), &error_text(&e), "logs:PutRetentionPolicy", &group))?;
+    done.log_group = Some(group);
+
+    if !o.iam_wait.is_zero() {
+        out.line(&format!(
+            "waiting {} s for IAM to propagate the new role",
+            o.iam_wait.as_secs()
+        ));
+        tokio::time::sleep(o.iam_wait).await;
+    }
+
+    // The function; IAM may still say the role cannot be assumed for a while.
+    let zip = handler_zip()?;
+    let fid = ledger.plan(
+        Kind::Function,
+        &o.function_name,
+        region,
+        account,
+        &o.run_id,
+        &d.app.name,
+    )?;
+    out.line(&format!("creating Lambda function {}", o.function_name));
+    let role_arn = done.role_arn.clone().unwrap_or_default();
+    let start = std::time::Instant::now();
+    let mut backoff = Duration::from_secs(2);
+    let function = loop {
+        let mut req = clients
+            .lambda
+            .create_function()
+            .function_name(&o.function_name)
+            .runtime(o.runtime.sdk())
+            .architectures(Architecture::X8664)
+            .role(&role_arn)
+            .handler("lambda_function.lambda_handler")
+            .code(
+                FunctionCode::builder()
+                    .zip_file(Blob::new(zip.clone()))
+                    .build(),
+            )
+            .memory_size(o.memory_mb)
+            .timeout(o.timeout_s)
+            .description(format!("ddb-architect benchmark of {}", d.app.name));
+        for (k, v) in &tags {
+            req = req.tags(k, v);
+        }
+        match req.send().await {
+            Ok(f) => break f,
+            Err(e) => {
+                let text = error_text(&e);
+                let not_yet = e.code() == Some("InvalidParameterValueException")
+                    && text.contains("cannot be assumed");
+                if not_yet && start.elapsed() + backoff <= o.assume_retry_budget {
+                    out.line(&format!(
+                        "IAM has not propagated the role yet; retrying in {} s",
+                        backoff.as_secs()
+                    ));
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                    continue;
+                }
+                return Err(aws_fail(
+                    e.code(),
+                    &text,
+                    "lambda:CreateFunction",
+                    &o.function_name,
+                ));
+            }
+        }
+    };
+    fp.step("function")?;
+    ledger.set_state(fid, State::Created)?;
+    done.function_arn = function.function_arn().map(str::to_string);
+
+    out.line(&format!("waiting for {} to become Active", o.function_name));
+    let start = std::time::Instant::now();
+    loop {
+        let cfg = clients
+            .lambda
+            .get_function_configuration()
+            .function_name(&o.function_name)
+            .send()
+            .await
+            .map_err(|e| {
+                aws_fail(
+                    e.code(),
+                    &error_text(&e),
+                    "lambda:GetFunctionConfiguration",
+                    &o.function_name,
+                )
+            })?;
+        match cfg.state() {
+            Some(FnState::Active) | None => break,
+            Some(FnState::Failed) => {
+                return Err(ProvisionError::Aws(format!(
+                    "function {} failed to become Active: {}",
+                    o.function_name,
+                    cfg.state_reason().unwrap_or("no reason given")
+                )));
+            }
+            _ if start.elapsed() >= o.ready_timeout => {
+                return Err(ProvisionError::Aws(format!(
+                    "function {} is not Active after {} s",
+                    o.function_name,
+                    o.ready_timeout.as_secs()
+                )));
+            }
+            _ => tokio::time::sleep(Duration::from_secs(2)).await,
+        }
+    }
+    Ok(done)
+}
