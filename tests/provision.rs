@@ -656,3 +656,47 @@ fn the_policy_checker_catches_wildcards() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_reports_identity_region_and_python() {
+    let moto = Moto::start();
+    let settings = Settings {
+        region: Some("us-east-1".to_string()),
+        endpoint_url: Some(moto.url.clone()),
+        static_credentials: Some(("testing".to_string(), "testing".to_string())),
+        ..Settings::default()
+    };
+    let checks = provision::doctor::run(&settings, false).await;
+    let find = |name: &str| {
+        checks
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no {name} check"))
+    };
+    assert_eq!(find("Region").detail, "us-east-1");
+    assert_eq!(
+        find("AWS credentials").status,
+        provision::doctor::Status::Ok
+    );
+    assert!(find("AWS credentials").detail.contains("123456789012"));
+    assert_eq!(
+        find("sandbox account").status,
+        provision::doctor::Status::Ok
+    );
+    assert_eq!(find("python3").status, provision::doctor::Status::Ok);
+    // An endpoint that refuses connections: the credentials line fails with its fix.
+    let dead = Settings {
+        endpoint_url: Some("http://127.0.0.1:9".to_string()),
+        ..settings
+    };
+    let checks = provision::doctor::run(&dead, false).await;
+    let creds = checks
+        .iter()
+        .find(|c| c.name == "AWS credentials")
+        .expect("credentials check");
+    assert_eq!(creds.status, provision::doctor::Status::Fail);
+    assert!(
+        creds.fix.is_some() && creds.detail.contains("Fix:"),
+        "{creds:?}"
+    );
+}
