@@ -1,39 +1,568 @@
-"""ddb-architect's Lambda handler.
+"""ddb-architect's benchmark handler.
 
-Deployed by `ddb-architect deploy` as the function DynamoDBBenchmark, and run unchanged as a
-local process against the embedded emulator. It uses only the standard library and boto3's
-low-level client, which every Python Lambda runtime includes.
+Deployed by `ddb-architect deploy` as the Lambda function DynamoDBBenchmark, and run unchanged
+as a local process by `ddb-architect bench --runner process`. Standard library and boto3's
+low-level client only: both are in every Python Lambda runtime.
 
 Actions (the event's "action"):
-  ping   Describe each table named in "tables" and report its status and Region. Deploy runs
-         it once to prove that the role, the Region and the tables line up before a benchmark
-         spends anything.
+  ping   Describe the tables named in "tables": proves the role, Region and tables line up.
+  bench  Run one shard of a workload made by ddb-architect: load the items (single PutItem
+         calls, no batching), then run the write patterns, then the read patterns, each
+         open-loop at its target rate. Returns a versioned JSON result with mergeable
+         latency histograms.
+
+Why open-loop: every call has an intended start time on a fixed schedule, and latency is
+measured from that time, not from when a thread got round to it. A stall then shows up in
+the numbers of every call it delayed, instead of hiding itself (coordinated omission).
 """
 
+import datetime
+import heapq
 import json
+import math
 import os
+import random
 import sys
+import threading
+import time
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-# Retries are left to the caller's measurements: the client retries throttles a few times,
-# and every retry is counted by the benchmark rather than hidden.
-_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"})
+RESULT_FORMAT = "ddb-architect/bench-result"
+RESULT_VERSION = 1
+WORKLOAD_FORMAT = "ddb-architect/workload"
+MASK = (1 << 64) - 1
+ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+THROTTLE_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+}
+# Synthetic timestamps fall in the 90 days from 2026-01-01T00:00:00Z.
+EPOCH_BASE = 1_767_225_600
+EPOCH_SPAN = 90 * 86_400
 
 
-def _client():
+def _client(threads):
     # AWS_ENDPOINT_URL_DYNAMODB points a local run at the emulator; on Lambda it is unset.
     endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or None
-    return boto3.client("dynamodb", endpoint_url=endpoint, config=_CONFIG)
+    config = Config(
+        retries={"max_attempts": 3, "mode": "standard"},
+        max_pool_connections=max(10, threads + 4),
+    )
+    return boto3.client("dynamodb", endpoint_url=endpoint, config=config)
 
 
-def _ping(event):
+# --- Synthetic items: the same algorithm as ddb-architect's Rust generator (a test compares
+# --- the two item by item), so reads find what writes wrote and children find their parents.
+
+
+class Rng:
+    """SplitMix64: fully specified, so a seed gives the same items everywhere."""
+
+    def __init__(self, seed):
+        self.state = seed & MASK
+
+    def next_u64(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        return z ^ (z >> 31)
+
+    def below(self, n):
+        return 0 if n == 0 else self.next_u64() % n
+
+
+def fnv(parts):
+    h = 0xCBF29CE484222325
+    for p in parts:
+        for b in p:
+            h ^= b
+            h = (h * 0x100000001B3) & MASK
+        h ^= 0xFF
+        h = (h * 0x100000001B3) & MASK
+    return h
+
+
+def le64(n):
+    return (n & MASK).to_bytes(8, "little")
+
+
+def _text(rng, n):
+    return "".join(ALNUM[rng.below(36)] for _ in range(n))
+
+
+def _digits(rng, size):
+    count = 2 * (min(max(size, 2), 20) - 1)
+    out = []
+    for i in range(count):
+        d = 1 + rng.below(9) if i == 0 or i + 1 == count else rng.below(10)
+        out.append(chr(48 + d))
+    return "".join(out)
+
+
+def _number(rng, size, example):
+    if size <= 1:
+        return "0"
+    d = _digits(rng, size)
+    decimals = 0
+    if example and "." in example:
+        decimals = min(len(example.split(".", 1)[1]), max(len(d) - 1, 0))
+    decimals += decimals % 2
+    if decimals == 0 or decimals >= len(d):
+        return d
+    return d[: len(d) - decimals] + "." + d[len(d) - decimals :]
+
+
+def _iso_like(ex):
+    return (
+        len(ex) == 20 and ex[4] == "-" and ex[7] == "-" and ex[10] == "T"
+        and ex[13] == ":" and ex[16] == ":" and ex[19] == "Z"
+    )
+
+
+def iso8601(secs):
+    return datetime.datetime.fromtimestamp(secs, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _value(rng, a):
+    size, ty, ex = a["bytes"], a["type"], a.get("example")
+    if ty == "S":
+        if ex and _iso_like(ex) and size == 20:
+            return {"S": iso8601(EPOCH_BASE + rng.below(EPOCH_SPAN))}
+        return {"S": _text(rng, size)}
+    if ty == "N":
+        if ex and len(ex) == 10 and ex.isdigit() and size == 6:
+            t = EPOCH_BASE + rng.below(EPOCH_SPAN)
+            if t % 10 == 0:
+                t += 1
+            return {"N": str(t)}
+        return {"N": _number(rng, size, ex)}
+    if ty == "B":
+        return {"B": bytes(rng.below(256) for _ in range(size))}
+    if ty == "BOOL":
+        return {"BOOL": rng.below(2) == 1}
+    if ty == "NULL":
+        return {"NULL": True}
+    if ty == "L":
+        return {"L": [{"S": _text(rng, size - 4)}]} if size >= 4 else {"L": []}
+    if ty == "M":
+        return {"M": {"v": {"S": _text(rng, size - 5)}}} if size >= 5 else {"M": {}}
+    if ty == "SS":
+        return {"SS": [_text(rng, max(size, 1))]}
+    if ty == "NS":
+        return {"NS": [_number(rng, size, None)]}
+    if ty == "BS":
+        return {"BS": [bytes(rng.below(256) for _ in range(max(size, 1)))]}
+    raise ValueError(f"unknown attribute type {ty}")
+
+
+def id_value(a, index):
+    ty = a["type"]
+    if ty == "N":
+        width = max(2 * (min(max(a["bytes"], 2), 20)) - 2 - 2, 0)
+        return {"N": "1" + str(index).zfill(width) + "1"}
+    if ty == "B":
+        b = list(index.to_bytes(8, "big"))
+        filler = Rng(fnv([a["name"].encode()]))
+        while len(b) < max(a["bytes"], 8):
+            b.insert(0, filler.below(256))
+        return {"B": bytes(b)}
+    n, code = index, []
+    while True:
+        code.append(ALNUM[n % 36])
+        n //= 36
+        if n == 0:
+            break
+    while len(code) < 8:
+        code.append("a")
+    code = "".join(reversed(code))
+    want = max(a["bytes"], len(code))
+    filler = Rng(fnv([a["name"].encode(), le64(index)]))
+    return {"S": _text(filler, want - len(code)) + code}
+
+
+def make_item(seed, entity, index):
+    """Item number `index` of an entity of the workload."""
+    rng = Rng(seed ^ fnv([entity["name"].encode(), le64(index)]))
+    remaining = index
+    item = {}
+    for spec in entity["plan"]:
+        a, role = spec["attribute"], spec["role"]
+        if role == "id":
+            v = id_value(a, index)
+        elif role == "value":
+            v = _value(rng, a)
+        elif role == "join":
+            p = spec["parent"]
+            pick = remaining % p["count"]
+            remaining //= p["count"]
+            v = id_value(p["attribute"], pick)
+        elif role == "ref":
+            p = spec["parent"]
+            v = id_value(p["attribute"], fnv([le64(index), a["name"].encode()]) % p["count"])
+        else:
+            raise ValueError(f"unknown role {role}")
+        item[a["name"]] = v
+    return item
+
+
+# --- Histograms: log-linear buckets, exact below 256 us and within 1/128 (< 0.8 %) above,
+# --- sparse, so shards merge by adding counts.
+
+
+def bucket_of(us):
+    if us < 256:
+        return us
+    e = us.bit_length() - 8
+    return (e << 7) + (us >> e)
+
+
+class Histogram:
+    def __init__(self):
+        self.counts = {}
+
+    def record(self, us):
+        b = bucket_of(max(0, int(us)))
+        self.counts[b] = self.counts.get(b, 0) + 1
+
+    def to_json(self):
+        return {"unit": "us", "scheme": "log128", "buckets": sorted(self.counts.items())}
+
+
+class PatternStats:
+    def __init__(self, pid, phase, api, target_rps):
+        self.id, self.phase, self.api, self.target_rps = pid, phase, api, target_rps
+        self.count = 0
+        self.warmup_calls = 0
+        self.errors = {}
+        self.throttles = 0
+        self.retries = 0
+        self.items = 0
+        self.table_units = 0.0
+        self.index_units = {}
+        self.latency = Histogram()
+        self.service = Histogram()
+        self.first = None
+        self.last = None
+        self.lock = threading.Lock()
+
+    def add(self, intended, started, ended, response, error_code, retries):
+        with self.lock:
+            self.count += 1
+            self.retries += retries
+            self.latency.record((ended - intended) * 1e6)
+            self.service.record((ended - started) * 1e6)
+            self.first = intended if self.first is None else min(self.first, intended)
+            self.last = ended if self.last is None else max(self.last, ended)
+            if error_code is not None:
+                self.errors[error_code] = self.errors.get(error_code, 0) + 1
+                if error_code in THROTTLE_CODES:
+                    self.throttles += 1
+                return
+            cc = response.get("ConsumedCapacity") or {}
+            self.table_units += (cc.get("Table") or {}).get("CapacityUnits", 0.0)
+            for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+                for name, cap in (cc.get(kind) or {}).items():
+                    self.index_units[name] = self.index_units.get(name, 0.0) + cap.get("CapacityUnits", 0.0)
+            if "Items" in response:
+                self.items += len(response["Items"])
+            elif "Item" in response:
+                self.items += 1
+
+    def to_json(self):
+        seconds = (self.last - self.first) if self.first is not None and self.last is not None else 0.0
+        return {
+            "id": self.id,
+            "phase": self.phase,
+            "api": self.api,
+            "target_rps": self.target_rps,
+            "measured_seconds": round(seconds, 6),
+            "count": self.count,
+            "warmup_calls": self.warmup_calls,
+            "errors": self.errors,
+            "throttles": self.throttles,
+            "retries": self.retries,
+            "items": self.items,
+            "capacity": {"table": self.table_units, "indexes": self.index_units},
+            "latency_us": self.latency.to_json(),
+            "service_us": self.service.to_json(),
+        }
+
+
+# --- The run.
+
+
+class Deadline:
+    def __init__(self, event, context):
+        self.start = time.monotonic()
+        self.margin = float(event.get("margin_s", 15.0))
+        self.context = context
+        self.limit = event.get("deadline_s")
+
+    def remaining(self):
+        if self.context is not None and hasattr(self.context, "get_remaining_time_in_millis"):
+            return self.context.get_remaining_time_in_millis() / 1000.0
+        if self.limit is not None:
+            return float(self.limit) - (time.monotonic() - self.start)
+        return math.inf
+
+    def near(self):
+        return self.remaining() < self.margin
+
+
+def _progress(**fields):
+    sys.stderr.write(json.dumps({"progress": fields}) + "\n")
+    sys.stderr.flush()
+
+
+class Run:
+    def __init__(self, w, context):
+        self.w = w
+        self.seed = int(w["seed"])
+        self.shard = w["shard"]["index"]
+        self.shards = w["shard"]["count"]
+        self.threads = int(w.get("threads", 16))
+        self.client = _client(self.threads)
+        self.deadline = Deadline(w, context)
+        self.entities = {e["name"]: e for e in w["entities"]}
+        self.stats = []
+        self.stopped = None
+        self.dist = w.get("key_distribution", "uniform")
+        self.rng = random.Random(self.seed * 1_000_003 + self.shard)
+        self.rng_lock = threading.Lock()
+        self.counters = {}
+
+    def stop(self, reason):
+        if self.stopped is None:
+            self.stopped = reason
+
+    def call(self, api, **kwargs):
+        """One DynamoDB call; returns (response, error code, retries)."""
+        kwargs["ReturnConsumedCapacity"] = "INDEXES"
+        try:
+            r = getattr(self.client, api)(**kwargs)
+            return r, None, r.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+        except ClientError as e:
+            meta = e.response.get("ResponseMetadata", {})
+            return {}, e.response.get("Error", {}).get("Code", "ClientError"), meta.get("RetryAttempts", 0)
+        except BotoCoreError as e:
+            return {}, type(e).__name__, 0
+
+    # Load phase: every item of every entity, single PutItem calls, all threads busy.
+    def load(self):
+        jobs = []
+        for e in self.w["entities"]:
+            total = int(e["count"]) + int(e.get("reserve", 0))
+            s = PatternStats(f"load:{e['name']}", "load", "PutItem", None)
+            self.stats.append(s)
+            jobs.append((e, total, s))
+        total_items = sum(t for _, t, _ in jobs)
+        lock = threading.Lock()
+        cursor = {"job": 0, "next": self.shard}
+        done = {"n": 0}
+
+        def take():
+            with lock:
+                while cursor["job"] < len(jobs):
+                    e, total, s = jobs[cursor["job"]]
+                    i = cursor["next"]
+                    if i < total:
+                        cursor["next"] += self.shards
+                        return e, i, s
+                    cursor["job"] += 1
+                    cursor["next"] = self.shard
+                return None
+
+        def worker():
+            while self.stopped is None:
+                if self.deadline.near():
+                    self.stop("deadline")
+                    return
+                job = take()
+                if job is None:
+                    return
+                e, i, s = job
+                item = make_item(self.seed, e, i)
+                t0 = time.perf_counter()
+                r, code, retries = self.call("put_item", TableName=e["table"], Item=item)
+                t1 = time.perf_counter()
+                s.add(t0, t0, t1, r, code, retries)
+                with lock:
+                    done["n"] += 1
+
+        self._pool(worker, lambda: _progress(phase="load", done=done["n"], total=total_items // max(self.shards, 1)))
+
+    def _pool(self, worker, report):
+        threads = [threading.Thread(target=worker, daemon=True) for _ in range(self.threads)]
+        for t in threads:
+            t.start()
+        # Report about once a second until every worker is done.
+        while True:
+            alive = [t for t in threads if t.is_alive()]
+            if not alive:
+                break
+            alive[0].join(timeout=1.0)
+            report()
+        report()
+
+    def pick_index(self, count):
+        with self.rng_lock:
+            if self.dist == "zipf":
+                # Inverse transform of a 1/x density on [1, count+1]: a few keys get most calls.
+                x = (count + 1) ** self.rng.random()
+                return min(max(int(x) - 1, 0), count - 1)
+            return self.rng.randrange(count)
+
+    def next_fresh(self, pid, base):
+        with self.rng_lock:
+            k = self.counters.get(pid, 0)
+            self.counters[pid] = k + 1
+        return base + k * self.shards + self.shard
+
+    def request(self, p):
+        """The call of one operation of pattern p: (api method, kwargs)."""
+        e = self.entities[p["entity"]]
+        count = int(e["count"])
+        table_keys = e["keys"]
+        api = p["api"]
+        if api == "PutItem":
+            i = self.next_fresh(p["id"], int(p["fresh_from"]))
+            return "put_item", {"TableName": p["table"], "Item": make_item(self.seed, e, i)}
+        if api == "DeleteItem":
+            i = self.next_fresh(p["id"], count)
+            item = make_item(self.seed, e, i)
+            return "delete_item", {"TableName": p["table"], "Key": {k: item[k] for k in table_keys}}
+        item = make_item(self.seed, e, self.pick_index(max(count, 1)))
+        if api == "GetItem":
+            return "get_item", {
+                "TableName": p["table"],
+                "Key": {k: item[k] for k in table_keys},
+                "ConsistentRead": p["consistency"] == "strong",
+            }
+        if api == "UpdateItem":
+            fresh = make_item(self.seed, e, count + 10_000_000 + self.pick_index(max(count, 1)))
+            names, values, sets = {}, {}, []
+            for n, a in enumerate(p["updates"]):
+                names[f"#a{n}"] = a
+                values[f":v{n}"] = fresh[a]
+                sets.append(f"#a{n} = :v{n}")
+            return "update_item", {
+                "TableName": p["table"],
+                "Key": {k: item[k] for k in table_keys},
+                "UpdateExpression": "SET " + ", ".join(sets),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        if api == "Query":
+            kw = {
+                "TableName": p["table"],
+                "KeyConditionExpression": "#pk = :pk",
+                "ExpressionAttributeNames": {"#pk": p["pk"]},
+                "ExpressionAttributeValues": {":pk": item[p["pk"]]},
+                "ConsistentRead": p["consistency"] == "strong",
+            }
+            if p.get("index"):
+                kw["IndexName"] = p["index"]
+            if p.get("items_per_query"):
+                kw["Limit"] = int(p["items_per_query"])
+            return "query", kw
+        raise ValueError(f"unsupported operation {api}")
+
+    # Open-loop phase: every pattern on its own schedule, latency from the intended start.
+    def open_loop(self, phase, patterns):
+        if not patterns:
+            return
+        warmup = float(self.w.get("warmup_s", 0))
+        duration = float(self.w["duration_s"])
+        end = warmup + duration
+        stats = {}
+        heap = []
+        for p in patterns:
+            rate = float(p["rate"])
+            if rate <= 0:
+                continue
+            stats[p["id"]] = PatternStats(p["id"], phase, p["api"], rate * self.shards)
+            self.stats.append(stats[p["id"]])
+            # Shards start a fraction of an interval apart so their calls interleave.
+            first = (self.shard / self.shards) / rate
+            heapq.heappush(heap, (first, 0, p["id"], p))
+        lock = threading.Lock()
+        t0 = time.perf_counter()
+        done = {"n": 0}
+
+        def take():
+            with lock:
+                if not heap:
+                    return None
+                at, k, pid, p = heapq.heappop(heap)
+                nxt = (k + 1) / float(p["rate"]) + (self.shard / self.shards) / float(p["rate"])
+                if nxt < end:
+                    heapq.heappush(heap, (nxt, k + 1, pid, p))
+                return at, p
+
+        def worker():
+            while self.stopped is None:
+                if self.deadline.near():
+                    self.stop("deadline")
+                    return
+                job = take()
+                if job is None:
+                    return
+                at, p = job
+                intended = t0 + at
+                wait = intended - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                method, kw = self.request(p)
+                started = time.perf_counter()
+                r, code, retries = self.call(method, **kw)
+                ended = time.perf_counter()
+                s = stats[p["id"]]
+                if at >= warmup:
+                    s.add(intended, started, ended, r, code, retries)
+                else:
+                    with s.lock:
+                        s.warmup_calls += 1
+                with lock:
+                    done["n"] += 1
+
+        self._pool(worker, lambda: _progress(phase=phase, done=done["n"], elapsed_s=round(time.perf_counter() - t0, 1)))
+
+    def run(self):
+        started = time.time()
+        phases = []
+        for name, fn in (
+            ("load", self.load),
+            ("write", lambda: self.open_loop("write", [p for p in self.w["patterns"] if p["api"] in ("PutItem", "UpdateItem", "DeleteItem")])),
+            ("read", lambda: self.open_loop("read", [p for p in self.w["patterns"] if p["api"] in ("GetItem", "Query")])),
+        ):
+            if self.stopped is not None:
+                break
+            p0 = time.perf_counter()
+            fn()
+            phases.append({"name": name, "seconds": round(time.perf_counter() - p0, 3)})
+        return {
+            "format": RESULT_FORMAT,
+            "version": RESULT_VERSION,
+            "run_id": self.w.get("run_id"),
+            "shard": self.w["shard"],
+            "partial": self.stopped is not None,
+            "stop_reason": self.stopped,
+            "started_at": int(started),
+            "phases": phases,
+            "patterns": [s.to_json() for s in self.stats],
+        }
+
+
+def _ping(event, context):
     tables = event.get("tables")
     if not isinstance(tables, list) or not all(isinstance(t, str) for t in tables):
         return {"ok": False, "error": "event.tables must be a list of table names"}
-    client = _client()
+    client = _client(1)
     results = []
     for name in tables:
         try:
@@ -48,7 +577,19 @@ def _ping(event):
     return {"ok": ok, "region": client.meta.region_name, "tables": results}
 
 
-ACTIONS = {"ping": _ping}
+def _bench(event, context):
+    w = event.get("workload")
+    if not isinstance(w, dict) or w.get("format") != WORKLOAD_FORMAT or w.get("version") != 1:
+        return {"ok": False, "error": f"event.workload must be a {WORKLOAD_FORMAT} version 1 document"}
+    if not isinstance(event.get("deadline_s"), (int, float, type(None))):
+        return {"ok": False, "error": "event.deadline_s must be a number of seconds"}
+    w = dict(w, deadline_s=event.get("deadline_s"), margin_s=event.get("margin_s", w.get("margin_s", 15.0)))
+    result = Run(w, context).run()
+    result["ok"] = True
+    return result
+
+
+ACTIONS = {"ping": _ping, "bench": _bench}
 
 
 def lambda_handler(event, context):
@@ -58,19 +599,36 @@ def lambda_handler(event, context):
     handler = ACTIONS.get(action)
     if handler is None:
         return {"ok": False, "error": f"unknown action {action!r}; known: {sorted(ACTIONS)}"}
-    return handler(event)
+    try:
+        return handler(event, context)
+    except (KeyError, TypeError, ValueError) as e:
+        return {"ok": False, "error": f"malformed {action} event: {type(e).__name__}: {e}"}
+
+
+def _jsonable(o):
+    if isinstance(o, (bytes, bytearray)):
+        return {"$bytes": len(o)}
+    raise TypeError(f"not JSON: {type(o).__name__}")
 
 
 def main():
-    """Run as a process: the event is read from standard input, the result written to
-    standard output as one JSON document."""
+    """Run as a process: the event is read from standard input, the result written to standard
+    output as one JSON document; progress goes to standard error as JSON lines."""
+    if len(sys.argv) > 1 and sys.argv[1] == "--items":
+        # Print items as the generator makes them, for the cross-language test.
+        w = json.load(sys.stdin)
+        out = {}
+        for e in w["entities"]:
+            out[e["name"]] = [make_item(int(w["seed"]), e, i) for i in range(int(sys.argv[2]))]
+        print(json.dumps(out, default=lambda b: list(b) if isinstance(b, bytes) else str(b)))
+        return 0
     try:
         event = json.load(sys.stdin)
     except json.JSONDecodeError as e:
         print(json.dumps({"ok": False, "error": f"the event is not JSON: {e}"}))
         return 2
     result = lambda_handler(event, None)
-    print(json.dumps(result))
+    print(json.dumps(result, default=_jsonable))
     return 0 if result.get("ok") else 1
 
 

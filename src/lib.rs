@@ -5,6 +5,7 @@
 //! benchmark all share one verdict.
 
 pub mod aws;
+pub mod bench;
 pub mod capacity;
 pub mod cli;
 pub mod cost;

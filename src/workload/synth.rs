@@ -340,53 +340,109 @@ impl<'a> Generator<'a> {
             .find(|e| e.name != me && e.identity.len() == 1 && e.identity[0] == attr)
     }
 
-    /// Item number `index` of `entity`.
-    pub fn item(&self, entity: &Entity, index: u64) -> Item {
-        let mut rng = Rng::new(self.seed ^ hash(&[entity.name.as_bytes(), &index.to_le_bytes()]));
-        // Identity attributes that point at another entity are chosen so that the tuple of
-        // parent indexes is unique per item (mixed radix over the parents' counts).
-        let mut remaining = index;
-        let mut item = Item::new();
-        let own_ids: Vec<&String> = entity
+    /// How each attribute of `entity` gets its value (also what the Python handler is told, so
+    /// both make the same items).
+    pub fn plan(&self, entity: &Entity) -> Vec<(Attribute, Role)> {
+        let own_ids = entity
             .identity
             .iter()
             .filter(|id| self.owner_of(id, &entity.name).is_none())
-            .collect();
-        for a in &entity.attributes {
-            let is_identity = entity.identity.contains(&a.name);
-            let parent = self.owner_of(&a.name, &entity.name);
-            let v = match (is_identity, parent) {
-                (true, Some(p)) if own_ids.is_empty() => {
-                    // A join item: its identity is made only of parent ids.
-                    let n = self
-                        .counts
-                        .get(p.name.as_str())
-                        .copied()
-                        .unwrap_or(1)
-                        .max(1);
-                    let pick = remaining % n;
-                    remaining /= n;
-                    let pa = p.attributes.iter().find(|x| x.name == a.name).unwrap_or(a);
-                    id_value(pa, pick)
+            .count();
+        entity
+            .attributes
+            .iter()
+            .map(|a| {
+                let is_identity = entity.identity.contains(&a.name);
+                let role = match (is_identity, self.owner_of(&a.name, &entity.name)) {
+                    (true, None) => Role::Id,
+                    (false, None) => Role::Value,
+                    (is_id, Some(p)) => {
+                        let parent = Parent {
+                            entity: p.name.clone(),
+                            count: self
+                                .counts
+                                .get(p.name.as_str())
+                                .copied()
+                                .unwrap_or(1)
+                                .max(1),
+                            attribute: p
+                                .attributes
+                                .iter()
+                                .find(|x| x.name == a.name)
+                                .unwrap_or(a)
+                                .clone(),
+                        };
+                        // A join item's identity is made only of parent ids.
+                        if is_id && own_ids == 0 {
+                            Role::Join(parent)
+                        } else {
+                            Role::Ref(parent)
+                        }
+                    }
+                };
+                (a.clone(), role)
+            })
+            .collect()
+    }
+
+    /// Item number `index` of `entity`.
+    pub fn item(&self, entity: &Entity, index: u64) -> Item {
+        self.item_from_plan(&entity.name, &self.plan(entity), index)
+    }
+
+    /// Item number `index` from a plan made by [`Generator::plan`].
+    pub fn item_from_plan(&self, entity: &str, plan: &[(Attribute, Role)], index: u64) -> Item {
+        let mut rng = Rng::new(self.seed ^ hash(&[entity.as_bytes(), &index.to_le_bytes()]));
+        // Join ids are chosen so that the tuple of parent indexes is unique per item (mixed
+        // radix over the parents' counts, in attribute order).
+        let mut remaining = index;
+        let mut item = Item::new();
+        for (a, role) in plan {
+            let v = match role {
+                Role::Id => id_value(a, index),
+                Role::Value => value(&mut rng, a),
+                Role::Join(p) => {
+                    let pick = remaining % p.count;
+                    remaining /= p.count;
+                    id_value(&p.attribute, pick)
                 }
-                (true, None) => id_value(a, index),
-                (_, Some(p)) => {
-                    let n = self
-                        .counts
-                        .get(p.name.as_str())
-                        .copied()
-                        .unwrap_or(1)
-                        .max(1);
-                    let pa = p.attributes.iter().find(|x| x.name == a.name).unwrap_or(a);
+                Role::Ref(p) => {
                     // Spread children over parents evenly but not in lockstep with the index.
-                    id_value(pa, hash(&[&index.to_le_bytes(), a.name.as_bytes()]) % n)
+                    id_value(
+                        &p.attribute,
+                        hash(&[&index.to_le_bytes(), a.name.as_bytes()]) % p.count,
+                    )
                 }
-                (false, None) => value(&mut rng, a),
             };
             item.insert(a.name.clone(), v);
         }
         item
     }
+}
+
+/// The parent an id attribute points at.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Parent {
+    /// Parent entity.
+    pub entity: String,
+    /// How many parents exist.
+    pub count: u64,
+    /// The parent's own definition of the id attribute (its size decides the id's shape).
+    pub attribute: Attribute,
+}
+
+/// How an attribute gets its value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "role", content = "parent")]
+pub enum Role {
+    /// The entity's own id: unique per item.
+    Id,
+    /// Part of a join item's identity: a parent id, unique in combination.
+    Join(Parent),
+    /// A reference to a parent.
+    Ref(Parent),
+    /// A random value of the estimated size.
+    Value,
 }
 
 #[cfg(test)]

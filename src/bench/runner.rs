@@ -1,0 +1,215 @@
+//! Where a shard runs: the handler as a local python3 process, or the deployed Lambda
+//! function. Both get the same event and return the same result document.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::result::ShardResult;
+
+/// A progress line from a shard.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// Which shard.
+    pub shard: u32,
+    /// The handler's progress fields (phase, done, total, elapsed_s).
+    pub fields: Value,
+}
+
+/// Runs shards.
+#[derive(Debug, Clone)]
+pub enum Runner {
+    /// `python3 lambda_function.py` with the event on standard input.
+    Process {
+        /// Interpreter.
+        python: String,
+        /// The handler file.
+        handler: PathBuf,
+        /// Extra environment (endpoint, Region, credentials for the emulator).
+        env: Vec<(String, String)>,
+    },
+    /// The deployed Lambda function, invoked synchronously.
+    Lambda {
+        /// Client in the benchmark's Region.
+        client: aws_sdk_lambda::Client,
+        /// Function name.
+        function: String,
+    },
+}
+
+fn parse_result(text: &str, shard: u32) -> Result<ShardResult, String> {
+    let v: Value = serde_json::from_str(text.trim()).map_err(|e| {
+        format!(
+            "shard {shard} returned something that is not JSON ({e}): {}",
+            clip(text)
+        )
+    })?;
+    if v.get("ok") == Some(&Value::Bool(false)) {
+        return Err(format!(
+            "shard {shard} failed: {}",
+            v.get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("no reason given")
+        ));
+    }
+    if v.get("format").and_then(Value::as_str) != Some(super::result::FORMAT) {
+        return Err(format!(
+            "shard {shard} returned an unknown document: {}",
+            clip(text)
+        ));
+    }
+    serde_json::from_value(v).map_err(|e| format!("shard {shard} returned a malformed result: {e}"))
+}
+
+fn clip(s: &str) -> String {
+    let s = s.trim();
+    if s.chars().count() > 300 {
+        format!("{}…", s.chars().take(300).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+impl Runner {
+    /// Run one shard: `event` is the handler's `bench` event. Progress lines go to `progress`;
+    /// the shard is abandoned after `limit`.
+    pub async fn run_shard(
+        &self,
+        shard: u32,
+        event: &Value,
+        limit: Duration,
+        progress: &UnboundedSender<Progress>,
+    ) -> Result<ShardResult, String> {
+        match self {
+            Runner::Process {
+                python,
+                handler,
+                env,
+            } => {
+                let mut cmd = tokio::process::Command::new(python);
+                cmd.arg(handler)
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .kill_on_drop(true);
+                for (k, v) in env {
+                    cmd.env(k, v);
+                }
+                let mut child = cmd
+                    .spawn()
+                    .map_err(|e| format!("cannot start {python}: {e}; install Python 3 with boto3 (see `ddb-architect doctor --local`)"))?;
+                let body = event.to_string();
+                if let Some(mut stdin) = child.stdin.take() {
+                    stdin
+                        .write_all(body.as_bytes())
+                        .await
+                        .map_err(|e| format!("shard {shard}: cannot send the event: {e}"))?;
+                }
+                let stderr = child.stderr.take();
+                let tx = progress.clone();
+                let log = tokio::spawn(async move {
+                    let mut other = Vec::new();
+                    if let Some(err) = stderr {
+                        let mut lines = BufReader::new(err).lines();
+                        while let Ok(Some(line)) = lines.next_line().await {
+                            match serde_json::from_str::<Value>(&line)
+                                .ok()
+                                .and_then(|v| v.get("progress").cloned())
+                            {
+                                Some(fields) => {
+                                    let _ = tx.send(Progress { shard, fields });
+                                }
+                                None => other.push(line),
+                            }
+                        }
+                    }
+                    other
+                });
+                let mut stdout = child.stdout.take();
+                let run = async {
+                    let mut out = String::new();
+                    if let Some(s) = stdout.as_mut() {
+                        let _ = s.read_to_string(&mut out).await;
+                    }
+                    let status = child.wait().await;
+                    (out, status)
+                };
+                let (out, status) = match tokio::time::timeout(limit, run).await {
+                    Ok(x) => x,
+                    Err(_) => {
+                        return Err(format!(
+                            "shard {shard} did not finish within {} s and was stopped",
+                            limit.as_secs()
+                        ));
+                    }
+                };
+                let other = log.await.unwrap_or_default();
+                match parse_result(&out, shard) {
+                    Ok(r) => Ok(r),
+                    Err(e) => {
+                        let code = status.map(|s| s.to_string()).unwrap_or_default();
+                        let tail = other
+                            .iter()
+                            .rev()
+                            .take(5)
+                            .rev()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join("\n");
+                        Err(if tail.is_empty() {
+                            format!("{e} ({code})")
+                        } else {
+                            format!("{e} ({code}); stderr:\n{tail}")
+                        })
+                    }
+                }
+            }
+            Runner::Lambda { client, function } => {
+                let _ = progress.send(Progress {
+                    shard,
+                    fields: serde_json::json!({"phase": "invoking", "function": function}),
+                });
+                let call = client
+                    .invoke()
+                    .function_name(function)
+                    .payload(aws_sdk_lambda::primitives::Blob::new(event.to_string()))
+                    .send();
+                let out = match tokio::time::timeout(limit, call).await {
+                    Err(_) => {
+                        return Err(format!(
+                            "shard {shard}: no answer from {function} within {} s",
+                            limit.as_secs()
+                        ));
+                    }
+                    Ok(Err(e)) => {
+                        return Err(format!(
+                            "shard {shard}: {}",
+                            crate::aws::clients::advice(
+                                crate::aws::clients::error_code(&e).as_deref(),
+                                &crate::aws::clients::error_text(&e),
+                                "lambda:Invoke",
+                                function
+                            )
+                        ));
+                    }
+                    Ok(Ok(o)) => o,
+                };
+                let text = out
+                    .payload()
+                    .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())
+                    .unwrap_or_default();
+                if let Some(kind) = out.function_error() {
+                    return Err(format!(
+                        "shard {shard}: the function failed ({kind}): {}",
+                        clip(&text)
+                    ));
+                }
+                parse_result(&text, shard)
+            }
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! The benchmark handler run as a local process against the embedded emulator, and the Rust
+//! side of the run: workload, fan-out and merge.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use ddb_architect::aws::{dynamo, local::LocalDynamo};
+use ddb_architect::bench::{self, Runner};
+use ddb_architect::cost;
+use ddb_architect::design::{Api, Design};
+use ddb_architect::workload::spec::{self, Options};
+use ddb_architect::workload::synth::{Generator, Value};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+fn handler() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("lambda/lambda_function.py")
+}
+
+fn python() -> String {
+    std::env::var("DDB_ARCHITECT_PYTHON").unwrap_or_else(|_| "python3".to_string())
+}
+
+fn examples() -> Vec<Design> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| ddb_architect::design::load_file(p).expect("example"))
+        .collect()
+}
+
+/// A synthetic value in the JSON the handler prints (bytes as lists of numbers).
+fn as_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::S(s) => json!({"S": s}),
+        Value::N(n) => json!({"N": n}),
+        Value::B(b) => json!({"B": b}),
+        Value::Bool(b) => json!({"BOOL": b}),
+        Value::Null => json!({"NULL": true}),
+        Value::L(l) => json!({"L": l.iter().map(as_json).collect::<Vec<_>>()}),
+        Value::M(m) => {
+            json!({"M": m.iter().map(|(k, v)| (k.clone(), as_json(v))).collect::<serde_json::Map<_, _>>()})
+        }
+        Value::SS(s) => json!({"SS": s}),
+        Value::NS(n) => json!({"NS": n}),
+        Value::BS(b) => json!({"BS": b}),
+    }
+}
+
+#[test]
+fn python_and_rust_make_the_same_items() {
+    for d in examples()
+        .iter()
+        .chain(std::iter::once(&common::design(&common::base())))
+    {
+        let o = Options::new("x");
+        let w = spec::build(d, &o, 1).expect("workload").remove(0);
+        let mut child = Command::new(python())
+            .arg(handler())
+            .args(["--items", "40"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3");
+        serde_json::to_writer(child.stdin.take().expect("stdin"), &w).expect("send workload");
+        let out = child.wait_with_output().expect("output");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let py: BTreeMap<String, Vec<serde_json::Value>> =
+            serde_json::from_slice(&out.stdout).expect("items json");
+        let g = Generator::new(d, o.seed);
+        for e in &w.entities {
+            let entity = d.entity(&e.name).expect("entity");
+            for i in 0..40u64 {
+                let rust: serde_json::Map<String, serde_json::Value> = g
+                    .item(entity, i)
+                    .iter()
+                    .map(|(k, v)| (k.clone(), as_json(v)))
+                    .collect();
+                let theirs = &py[&e.name][i as usize];
+                assert_eq!(
+                    &serde_json::Value::Object(rust),
+                    theirs,
+                    "{} {} item {i}",
+                    d.app.name,
+                    e.name
+                );
+            }
+        }
+    }
+}
+
+fn quick(run: &str) -> Options {
+    let mut o = Options::new(run);
+    o.duration_s = 2.0;
+    o.warmup_s = 0.5;
+    o.threads = 8;
+    o
+}
+
+async fn tables(d: &Design, client: &aws_sdk_dynamodb::Client) {
+    for t in &d.tables {
+        dynamo::create_table(client, t, &d.benchmark_table_name(t), &[])
+            .await
+            .expect("create table");
+    }
+}
+
+fn process_runner(endpoint: &str) -> Runner {
+    Runner::Process {
+        python: python(),
+        handler: handler(),
+        env: vec![
+            (
+                "AWS_ENDPOINT_URL_DYNAMODB".to_string(),
+                endpoint.to_string(),
+            ),
+            ("AWS_ACCESS_KEY_ID".to_string(), "local".to_string()),
+            ("AWS_SECRET_ACCESS_KEY".to_string(), "local".to_string()),
+            ("AWS_DEFAULT_REGION".to_string(), "us-east-1".to_string()),
+        ],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_writes_every_item_runs_every_pattern_and_bills_like_the_model() {
+    let local = LocalDynamo::start().await.expect("emulator");
+    let client = dynamo::local_client(&local.endpoint());
+    let d = examples()
+        .into_iter()
+        .find(|d| d.app.name == "online-shop")
+        .expect("shop");
+    tables(&d, &client).await;
+    let mut o = quick("run-a");
+    for e in ["Customer", "Order", "OrderItem", "Product"] {
+        o.items.insert(e.to_string(), 120);
+    }
+    o.scale = Decimal::new(2, 1); // a fifth of the design's rates keeps the test short
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let outcome = bench::run(&d, &o, 2, &process_runner(&local.endpoint()), None, tx)
+        .await
+        .expect("run");
+    let mut progress = 0;
+    while rx.try_recv().is_ok() {
+        progress += 1;
+    }
+    assert!(progress > 0, "progress lines reach the runner");
+    assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+    assert!(!outcome.partial());
+    assert_eq!(outcome.shards.len(), 2);
+
+    // Every item was written once, by one of the shards.
+    for t in &d.tables {
+        let n = client
+            .scan()
+            .table_name(d.benchmark_table_name(t))
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .send()
+            .await
+            .expect("scan")
+            .count();
+        let puts: u64 = d
+            .access_patterns
+            .iter()
+            .filter(|p| p.api == Api::PutItem && t.entities.contains(&p.entity))
+            .map(|p| {
+                outcome
+                    .merged
+                    .iter()
+                    .find(|m| m.id == p.id)
+                    .map_or(0, |m| m.count + m.warmup_calls)
+            })
+            .sum();
+        assert_eq!(
+            n as u64,
+            120 + puts,
+            "{}: loaded items plus the put pattern's",
+            t.name
+        );
+    }
+
+    // Every pattern ran, without errors, and GetItem / PutItem / UpdateItem bill what the
+    // cost model predicts (their item sizes are exact; Query pages depend on the data).
+    for p in &d.access_patterns {
+        let m = outcome
+            .merged
+            .iter()
+            .find(|m| m.id == p.id)
+            .unwrap_or_else(|| panic!("{} did not run", p.id));
+        assert!(m.count > 0, "{}", p.id);
+        assert_eq!(m.error_count(), 0, "{}: {:?}", p.id, m.errors);
+        if matches!(p.api, Api::GetItem | Api::PutItem | Api::UpdateItem) {
+            let predicted = cost::op_units(&d, p).expect("prediction");
+            let (table, indexes) = m.units_per_call();
+            let want = (predicted.table_read + predicted.table_write)
+                .to_string()
+                .parse::<f64>()
+                .expect("f64");
+            assert!(
+                (table - want).abs() < 1e-9,
+                "{}: measured {table} table units per call, predicted {want}",
+                p.id
+            );
+            for (ix, u) in &predicted.indexes {
+                let got = indexes.get(ix).copied().unwrap_or(0.0);
+                let want = u.to_string().parse::<f64>().expect("f64");
+                assert!(
+                    (got - want).abs() < 1e-9,
+                    "{} on {ix}: measured {got}, predicted {want}",
+                    p.id
+                );
+            }
+        }
+        assert!(
+            m.latency.len() == m.count,
+            "{}: every call is in the histogram",
+            p.id
+        );
+        assert!(
+            m.latency.value_at_quantile(0.5) >= m.service.value_at_quantile(0.5) / 2,
+            "{}",
+            p.id
+        );
+    }
+    let loads: Vec<_> = outcome
+        .merged
+        .iter()
+        .filter(|m| m.phase == "load")
+        .collect();
+    assert_eq!(loads.len(), 4);
+    local.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shard_near_its_deadline_returns_what_it_has_marked_partial() {
+    let local = LocalDynamo::start().await.expect("emulator");
+    let client = dynamo::local_client(&local.endpoint());
+    let d = common::design(&common::base());
+    tables(&d, &client).await;
+    let mut o = quick("run-b");
+    o.duration_s = 30.0;
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    // 5 s of margin out of an 8 s deadline: the shard stops after about 3 s.
+    let started = std::time::Instant::now();
+    let outcome = bench::run(&d, &o, 1, &process_runner(&local.endpoint()), Some(8.0), tx)
+        .await
+        .expect("run");
+    assert!(
+        started.elapsed().as_secs() < 25,
+        "stopped well before the 60 s of phases"
+    );
+    assert!(outcome.partial());
+    let s = &outcome.shards[0];
+    assert_eq!(s.stop_reason.as_deref(), Some("deadline"));
+    assert!(
+        outcome.merged.iter().any(|m| m.count > 0),
+        "what was measured is kept"
+    );
+    local.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_shard_is_reported_and_the_others_kept() {
+    let local = LocalDynamo::start().await.expect("emulator");
+    let client = dynamo::local_client(&local.endpoint());
+    let d = common::design(&common::base());
+    tables(&d, &client).await;
+    let o = quick("run-c");
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let broken = Runner::Process {
+        python: "no-such-python-here".to_string(),
+        handler: handler(),
+        env: vec![],
+    };
+    let outcome = bench::run(&d, &o, 2, &broken, None, tx).await.expect("run");
+    assert_eq!(outcome.failures.len(), 2);
+    assert!(
+        outcome.failures[0]
+            .1
+            .contains("cannot start no-such-python-here"),
+        "{:?}",
+        outcome.failures
+    );
+    local.stop().await;
+}
+
+#[test]
+fn merging_adds_histograms_instead_of_averaging_percentiles() {
+    use ddb_architect::bench::result::{
+        Buckets, Capacity, PatternResult, ShardId, ShardResult, bucket_of,
+    };
+    let shard = |index: u32, values: &[u64]| {
+        let mut counts: BTreeMap<u64, u64> = BTreeMap::new();
+        for v in values {
+            *counts.entry(bucket_of(*v)).or_default() += 1;
+        }
+        let b = Buckets {
+            unit: "us".into(),
+            scheme: "log128".into(),
+            buckets: counts.into_iter().collect(),
+        };
+        ShardResult {
+            format: "ddb-architect/bench-result".into(),
+            version: 1,
+            shard: ShardId { index, count: 2 },
+            partial: false,
+            stop_reason: None,
+            phases: vec![],
+            patterns: vec![PatternResult {
+                id: "AP1".into(),
+                phase: "read".into(),
+                api: "GetItem".into(),
+                target_rps: Some(10.0),
+                measured_seconds: 10.0,
+                count: values.len() as u64,
+                warmup_calls: 0,
+                errors: BTreeMap::new(),
+                throttles: 0,
+                retries: 0,
+                items: 0,
+                capacity: Capacity {
+                    table: values.len() as f64,
+                    indexes: BTreeMap::new(),
+                },
+                latency_us: b.clone(),
+                service_us: b,
+            }],
+        }
+    };
+    // Shard 0: 99 fast calls; shard 1: one fast and 99 slow. Averaging each shard's p50 would say
+    // about 50 ms; the true median of the 200 calls is between 1 and 100 ms only by one call.
+    let fast = vec![1_000u64; 99];
+    let mut slow = vec![100_000u64; 99];
+    slow.push(1_000);
+    let merged = bench::merge(&[shard(0, &fast), shard(1, &slow)]);
+    let m = &merged[0];
+    assert_eq!(m.count, 199);
+    assert!(
+        (m.latency_ms(0.5) - 100.0).abs() < 1.0 || (m.latency_ms(0.5) - 1.0).abs() < 0.02,
+        "{}",
+        m.latency_ms(0.5)
+    );
+    assert!(
+        (m.latency_ms(0.49) - 1.0).abs() < 0.02,
+        "{}",
+        m.latency_ms(0.49)
+    );
+    assert!(
+        (m.latency_ms(0.99) - 100.0).abs() < 1.0,
+        "{}",
+        m.latency_ms(0.99)
+    );
+    assert_eq!(m.capacity.table, 199.0);
+    assert!((m.achieved_rps() - 19.9).abs() < 1e-9);
+}
+
+#[test]
+fn the_workload_has_a_ceiling_and_checks_its_entities() {
+    let d = common::design(&common::base());
+    let mut o = Options::new("x");
+    o.items.insert("Order".to_string(), 6_000_000);
+    assert!(matches!(
+        spec::build(&d, &o, 1),
+        Err(spec::SpecError::TooManyItems { .. })
+    ));
+    let mut o = Options::new("x");
+    o.items.insert("Widget".to_string(), 5);
+    assert_eq!(
+        spec::build(&d, &o, 1).err(),
+        Some(spec::SpecError::UnknownEntity("Widget".to_string()))
+    );
+    let o = Options::new("x");
+    let ws = spec::build(&d, &o, 3).expect("workload");
+    assert_eq!(ws.len(), 3);
+    assert!(
+        (ws[0].patterns[0].rate * 3.0 - 10.0).abs() < 1e-9,
+        "each shard takes a third of the rate"
+    );
+}
