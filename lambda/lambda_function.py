@@ -238,6 +238,7 @@ class PatternStats:
         self.id, self.phase, self.api, self.target_rps = pid, phase, api, target_rps
         self.count = 0
         self.warmup_calls = 0
+        self.warmup_errors = 0
         self.errors = {}
         self.throttles = 0
         self.retries = 0
@@ -283,6 +284,7 @@ class PatternStats:
             "measured_seconds": round(seconds, 6),
             "count": self.count,
             "warmup_calls": self.warmup_calls,
+            "warmup_errors": self.warmup_errors,
             "errors": self.errors,
             "throttles": self.throttles,
             "retries": self.retries,
@@ -444,7 +446,9 @@ class Run:
                 "ConsistentRead": p["consistency"] == "strong",
             }
         if api == "UpdateItem":
-            fresh = make_item(self.seed, e, count + 10_000_000 + self.pick_index(max(count, 1)))
+            # A new value on every call: the same value twice would be a no-op update that
+            # skips its index writes and under-counts their cost.
+            fresh = make_item(self.seed, e, self.next_fresh(p["id"] + ":update", 20_000_000))
             names, values, sets = {}, {}, []
             for n, a in enumerate(p["updates"]):
                 names[f"#a{n}"] = a
@@ -527,6 +531,7 @@ class Run:
                 else:
                     with s.lock:
                         s.warmup_calls += 1
+                        s.warmup_errors += 0 if code is None else 1
                 with lock:
                     done["n"] += 1
 

@@ -328,6 +328,7 @@ fn merging_adds_histograms_instead_of_averaging_percentiles() {
                 measured_seconds: 10.0,
                 count: values.len() as u64,
                 warmup_calls: 0,
+                warmup_errors: 0,
                 errors: BTreeMap::new(),
                 throttles: 0,
                 retries: 0,
@@ -390,4 +391,249 @@ fn the_workload_has_a_ceiling_and_checks_its_entities() {
         (ws[0].patterns[0].rate * 3.0 - 10.0).abs() < 1e-9,
         "each shard takes a third of the rate"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stage4_document_follows_the_rules_and_compares_runs() {
+    use ddb_architect::render::{analysis, markdown::check_tables};
+    let local = LocalDynamo::start().await.expect("emulator");
+    let client = dynamo::local_client(&local.endpoint());
+    let d = common::design(&common::base());
+    tables(&d, &client).await;
+    let o = quick("run-d");
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let outcome = bench::run(&d, &o, 1, &process_runner(&local.endpoint()), None, tx)
+        .await
+        .expect("run");
+    let now = bench::summaries(&outcome.merged);
+    let prices = ddb_architect::cost::PriceFile::built_in()
+        .and_then(|f| f.region("us-east-1", "b"))
+        .expect("prices");
+    let info = analysis::RunInfo {
+        run_id: "run-d".into(),
+        target: "the embedded DynamoDB emulator".into(),
+        runner: "process".into(),
+        workers: 1,
+        scale: Decimal::ONE,
+        duration_s: 2.0,
+        warmup_s: 0.5,
+        failures: vec![],
+        partial: false,
+    };
+    let doc = analysis::stage4(&d, &info, &now, Some(&now), &prices).expect("stage 4");
+    assert_eq!(check_tables(&doc), Vec::<String>::new(), "{doc}");
+    let header = doc
+        .lines()
+        .find(|l| {
+            l.trim_start_matches(['|', ' '])
+                .starts_with("AccessPattern")
+        })
+        .expect("SLA table");
+    let cols: Vec<&str> = header
+        .split('|')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        cols,
+        [
+            "AccessPattern",
+            "OperationType",
+            "AvgLatencyMs",
+            "P95LatencyMs",
+            "MeetsTarget",
+            "OptimizationSuggestion"
+        ]
+    );
+    for p in &d.access_patterns {
+        assert!(doc.contains(&format!("| {} ", p.id)), "{} missing", p.id);
+    }
+    assert!(
+        doc.contains("## Before and after") && doc.contains("+0.0"),
+        "a run compared with itself changes by 0 %"
+    );
+    assert!(doc.contains("charts/latency-percentiles.svg"));
+    // Charts are SVG and name every pattern.
+    let charted: Vec<&bench::Merged> = outcome
+        .merged
+        .iter()
+        .filter(|m| m.phase != "load")
+        .collect();
+    let svg = ddb_architect::render::charts::percentiles_svg(&charted, Some(20.0)).expect("svg");
+    assert!(
+        svg.starts_with("<svg") && svg.contains("\nAP1\n") && svg.contains("\nAP4\n"),
+        "{}",
+        &svg[..200]
+    );
+    let svg = ddb_architect::render::charts::distribution_svg(&charted).expect("svg");
+    assert!(svg.starts_with("<svg") && svg.contains("\nAP2\n"));
+    local.stop().await;
+}
+
+/// A loopback proxy in front of the emulator that answers every third request with a throttle
+/// and every seventh with a 500, and forwards the rest.
+async fn faulty_proxy(upstream: String) -> String {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let n = Arc::new(AtomicU64::new(0));
+    let up = upstream.trim_start_matches("http://").to_string();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let n = n.clone();
+            let up = up.clone();
+            tokio::spawn(async move {
+                loop {
+                    // Read one request: headers, then Content-Length bytes.
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 8192];
+                    let head_end = loop {
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i + 4;
+                        }
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            l.strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    while buf.len() < head_end + len {
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                        }
+                    }
+                    let k = n.fetch_add(1, Ordering::SeqCst) + 1;
+                    let reply: Vec<u8> = if k.is_multiple_of(3) || k.is_multiple_of(7) {
+                        let (status, body) = if k.is_multiple_of(3) {
+                            (
+                                "400 Bad Request",
+                                r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"Rate of requests exceeds the allowed throughput."}"#,
+                            )
+                        } else {
+                            (
+                                "500 Internal Server Error",
+                                r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}"#,
+                            )
+                        };
+                        format!("HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+                    } else {
+                        // Forward on a fresh connection that the emulator closes after replying.
+                        let req = String::from_utf8_lossy(&buf[..head_end + len]).replacen(
+                            "\r\n\r\n",
+                            "\r\nConnection: close\r\n\r\n",
+                            1,
+                        );
+                        let Ok(mut u) = tokio::net::TcpStream::connect(&up).await else {
+                            return;
+                        };
+                        if u.write_all(req.as_bytes()).await.is_err() {
+                            return;
+                        }
+                        let mut resp = Vec::new();
+                        let _ = u.read_to_end(&mut resp).await;
+                        // The client keeps its connection: drop the close header we caused.
+                        String::from_utf8_lossy(&resp)
+                            .replace("connection: close\r\n", "")
+                            .into_bytes()
+                    };
+                    if sock.write_all(&reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttles_and_server_errors_are_counted_and_nothing_is_lost() {
+    let local = LocalDynamo::start().await.expect("emulator");
+    let client = dynamo::local_client(&local.endpoint());
+    let d = common::design(&common::base());
+    tables(&d, &client).await;
+    let proxy = faulty_proxy(local.endpoint()).await;
+    let mut o = quick("run-e");
+    o.items.insert("Customer".into(), 30);
+    o.items.insert("Order".into(), 30);
+    o.items.insert("OrderLine".into(), 30);
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let outcome = bench::run(&d, &o, 1, &process_runner(&proxy), None, tx)
+        .await
+        .expect("run");
+    assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+    let retries: u64 = outcome.merged.iter().map(|m| m.retries).sum();
+    assert!(
+        retries > 0,
+        "the SDK retried throttles and 500s, and the retries were counted"
+    );
+    for m in &outcome.merged {
+        // Every scheduled call is in the histogram, failed or not.
+        assert_eq!(m.latency.len(), m.count, "{}", m.id);
+        let failed = m.error_count();
+        assert!(failed <= m.count);
+        if failed > 0 {
+            assert!(
+                m.errors
+                    .keys()
+                    .all(|k| k == "ProvisionedThroughputExceededException"
+                        || k == "InternalServerError"),
+                "{:?}",
+                m.errors
+            );
+        }
+    }
+    // The load phase wrote every item despite the faults (retries), or counted what failed.
+    for (e, t) in [
+        ("Customer", "Customers"),
+        ("Order", "Orders"),
+        ("OrderLine", "OrderLines"),
+    ] {
+        let m = outcome
+            .merged
+            .iter()
+            .find(|m| m.id == format!("load:{e}"))
+            .expect("load");
+        let n = client
+            .scan()
+            .table_name(format!("ddb-benchmark-tiny-shop-{t}"))
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .send()
+            .await
+            .expect("scan")
+            .count();
+        let puts: u64 = outcome
+            .merged
+            .iter()
+            .filter(|x| {
+                x.api == "PutItem"
+                    && x.phase == "write"
+                    && d.access_patterns
+                        .iter()
+                        .any(|p| p.id == x.id && p.entity == e)
+            })
+            .map(|x| x.count + x.warmup_calls - x.error_count() - x.warmup_errors)
+            .sum();
+        assert_eq!(
+            n as u64 + m.error_count(),
+            30 + puts,
+            "{e}: every item is written or counted as failed"
+        );
+    }
+    local.stop().await;
 }

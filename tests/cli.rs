@@ -423,3 +423,93 @@ fn doctor_in_local_mode_checks_the_emulator_and_python() {
     assert!(s.contains("python3") && s.contains("boto3"), "{s}");
     assert_eq!(out.status.code(), Some(if s.contains('✗') { 1 } else { 0 }));
 }
+
+#[test]
+fn bench_in_local_mode_writes_results_charts_and_the_analysis() {
+    let ws = std::env::temp_dir().join(format!("ddb-architect-cli-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&ws);
+    let w = ws.join("ws");
+    let o = ws.join("out");
+    let (w, o) = (w.to_str().expect("utf-8"), o.to_str().expect("utf-8"));
+    let out = bin(&[
+        "bench",
+        "examples/greenhouse-iot.json",
+        "--local",
+        "--workspace",
+        w,
+        "--out",
+        o,
+        "--duration",
+        "1",
+        "--warmup",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "tables must be deployed first");
+    assert!(
+        text(&out.stderr).contains("deploy"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = bin(&[
+        "deploy",
+        "examples/greenhouse-iot.json",
+        "--local",
+        "--workspace",
+        w,
+        "--yes",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let args = [
+        "bench",
+        "examples/greenhouse-iot.json",
+        "--local",
+        "--workspace",
+        w,
+        "--out",
+        o,
+        "--duration",
+        "1",
+        "--warmup",
+        "0",
+        "--items",
+        "50",
+        "--scale",
+        "0.05",
+        "--workers",
+        "2",
+    ];
+    let out = bin(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("| load:Reading"),
+        "{}",
+        text(&out.stdout)
+    );
+    let dir = ws.join("out");
+    for f in [
+        "results.json",
+        "Stage4_BenchmarkAnalysis.md",
+        "charts/latency-percentiles.svg",
+        "charts/latency-distribution.svg",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    // A second run keeps the first for comparison.
+    let out = bin(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(dir.join("results.previous.json").is_file());
+    let doc = std::fs::read_to_string(dir.join("Stage4_BenchmarkAnalysis.md")).expect("doc");
+    assert!(doc.contains("## Before and after"), "{doc}");
+    let out = bin(&[
+        "bench",
+        "examples/greenhouse-iot.json",
+        "--local",
+        "--runner",
+        "lambda",
+        "--out",
+        o,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let _ = bin(&["cleanup", "--local", "--workspace", w, "--yes"]);
+    let _ = std::fs::remove_dir_all(&ws);
+}

@@ -126,6 +126,8 @@ pub struct Summary {
     pub table_units_per_call: f64,
     /// Index units per successful call.
     pub index_units_per_call: std::collections::BTreeMap<String, f64>,
+    /// Items returned per successful call.
+    pub items_per_call: f64,
 }
 
 /// Summaries of merged results.
@@ -154,6 +156,8 @@ pub fn summaries(merged: &[Merged]) -> Vec<Summary> {
                 service_p95_ms: ms(m.service.value_at_quantile(0.95)),
                 table_units_per_call: table,
                 index_units_per_call: indexes,
+                items_per_call: m.items as f64
+                    / (m.count.saturating_sub(m.error_count()).max(1)) as f64,
             }
         })
         .collect()

@@ -88,6 +88,9 @@ pub struct PatternResult {
     /// Calls made during the warm-up, not measured.
     #[serde(default)]
     pub warmup_calls: u64,
+    /// Warm-up calls that failed.
+    #[serde(default)]
+    pub warmup_errors: u64,
     /// Errors by code.
     #[serde(default)]
     pub errors: BTreeMap<String, u64>,
@@ -155,6 +158,8 @@ pub struct Merged {
     pub count: u64,
     /// Calls made during warm-up, not measured.
     pub warmup_calls: u64,
+    /// Warm-up calls that failed.
+    pub warmup_errors: u64,
     /// Errors by code.
     pub errors: BTreeMap<String, u64>,
     /// Throttled calls.
@@ -221,6 +226,7 @@ pub fn merge(shards: &[ShardResult]) -> Vec<Merged> {
                         measured_seconds: 0.0,
                         count: 0,
                         warmup_calls: 0,
+                        warmup_errors: 0,
                         errors: BTreeMap::new(),
                         throttles: 0,
                         retries: 0,
@@ -236,6 +242,7 @@ pub fn merge(shards: &[ShardResult]) -> Vec<Merged> {
             m.measured_seconds = m.measured_seconds.max(p.measured_seconds);
             m.count += p.count;
             m.warmup_calls += p.warmup_calls;
+            m.warmup_errors += p.warmup_errors;
             for (k, v) in &p.errors {
                 *m.errors.entry(k.clone()).or_default() += v;
             }

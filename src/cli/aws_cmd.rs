@@ -33,7 +33,7 @@ pub struct Target {
 }
 
 impl Target {
-    fn settings(&self) -> Settings {
+    pub(super) fn settings(&self) -> Settings {
         Settings {
             profile: self.profile.clone(),
             region: self.region.clone(),

@@ -73,33 +73,23 @@ pub(super) fn run(
 
 /// `--items 5000` sets every entity; `--items Order=5000` one entity.
 fn apply_items(plan: &mut BenchmarkPlan, spec: &str) -> Result<(), String> {
-    let parse = |s: &str| {
-        s.trim()
-            .parse::<u64>()
-            .map_err(|_| format!("`{s}` is not a whole number of items"))
-    };
-    match spec.split_once('=') {
-        None => {
-            let n = parse(spec)?;
+    match super::parse_items(spec)? {
+        (None, n) => {
             for v in plan.items.values_mut() {
                 *v = n;
             }
             Ok(())
         }
-        Some((name, n)) => {
-            let n = parse(n)?;
-            match plan.items.get_mut(name.trim()) {
-                Some(v) => {
-                    *v = n;
-                    Ok(())
-                }
-                None => Err(format!(
-                    "no stored entity is named `{}`; entities: {}",
-                    name.trim(),
-                    plan.items.keys().cloned().collect::<Vec<_>>().join(", ")
-                )),
+        (Some(name), n) => match plan.items.get_mut(&name) {
+            Some(v) => {
+                *v = n;
+                Ok(())
             }
-        }
+            None => Err(format!(
+                "no stored entity is named `{name}`; entities: {}",
+                plan.items.keys().cloned().collect::<Vec<_>>().join(", ")
+            )),
+        },
     }
 }
 

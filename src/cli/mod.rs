@@ -2,6 +2,7 @@
 //! writers they are given and return an exit code, so tests drive them without a process.
 
 mod aws_cmd;
+mod bench_cmd;
 mod cost_cmd;
 mod export_cmd;
 mod render_cmd;
@@ -77,6 +78,13 @@ pub enum Command {
     /// Deletes only what has the ddb-benchmark- prefix and ddb-architect's tag or a ledger
     /// entry. Running it twice is fine.
     Cleanup(aws_cmd::CleanupArgs),
+    /// Run the benchmark (Stage 3) and write the Stage 4 analysis.
+    ///
+    /// Loads synthetic items with single PutItem calls, then runs the write and the read access
+    /// patterns open-loop at their target rates, measuring latency from each call's intended
+    /// start. Workers run as local python3 processes or as concurrent Lambda invocations;
+    /// their histograms are merged exactly.
+    Bench(bench_cmd::BenchArgs),
     /// Print the JSON Schema of the design document.
     Schema,
 }
@@ -224,6 +232,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Render(args) => render_cmd::run(&args, out, err),
         Command::Export(args) => export_cmd::export(&args, out, err),
         Command::Doctor(args) => aws_cmd::doctor(&args, out),
+        Command::Bench(args) => bench_cmd::run(&args, out, err),
         Command::Deploy(args) => aws_cmd::deploy(&args, out, err),
         Command::Cleanup(args) => aws_cmd::cleanup(&args, out, err),
         Command::Import(args) => export_cmd::import(&args, out, err),
@@ -236,6 +245,25 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             let _ = writeln!(err, "error: {e}");
             EXIT_UNREADABLE
         }
+    }
+}
+
+/// `N` (every entity) or `ENTITY=N`, as `--items` takes it.
+pub(crate) fn parse_items(spec: &str) -> Result<(Option<String>, u64), String> {
+    let number = |s: &str| {
+        s.trim().parse::<u64>().map_err(|_| {
+            format!(
+                "--items {spec}: `{}` is not a whole number of items",
+                s.trim()
+            )
+        })
+    };
+    match spec.split_once('=') {
+        None => Ok((None, number(spec)?)),
+        Some((name, n)) if !name.trim().is_empty() => {
+            Ok((Some(name.trim().to_string()), number(n)?))
+        }
+        Some(_) => Err(format!("--items {spec}: name the entity before `=`")),
     }
 }
 

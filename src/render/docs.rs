@@ -44,7 +44,8 @@ pub enum RenderError {
     },
 }
 
-fn render(
+/// Render a template of the repository's templates/ with a JSON context.
+pub fn render_template(
     name: &'static str,
     template: &str,
     ctx: &serde_json::Value,
@@ -202,7 +203,7 @@ pub fn stage1(d: &Design) -> Result<String, RenderError> {
         "guesses": guesses,
         "diagram": er_diagram(d),
     });
-    render("stage1.md", STAGE1, &ctx)
+    render_template("stage1.md", STAGE1, &ctx)
 }
 
 /// Boxes and connectors, one relationship per drawing, so that any design lays out cleanly.
@@ -583,7 +584,7 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
         "deviations": d.deviations,
         "findings": findings,
     });
-    render("stage2.md", STAGE2, &ctx)
+    render_template("stage2.md", STAGE2, &ctx)
 }
 
 /// Write both documents into `dir` (created if needed); returns the paths written.

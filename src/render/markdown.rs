@@ -144,6 +144,12 @@ impl MdTable {
         }
         t.fit(MAX_WIDTH);
         let w = t.widths();
+        // A table whose headers alone are too wide for padded cells drops the padding spaces.
+        let pad_space = if Self::line_width(&w) > MAX_WIDTH {
+            ""
+        } else {
+            " "
+        };
         let pad = |s: &str, i: usize| {
             let n = w[i] - width(s);
             match t.aligns[i] {
@@ -154,7 +160,12 @@ impl MdTable {
                 }
             }
         };
-        let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+        let line = |cells: Vec<String>| {
+            format!(
+                "|{pad_space}{}{pad_space}|\n",
+                cells.join(&format!("{pad_space}|{pad_space}"))
+            )
+        };
         let mut out = line(
             t.headers
                 .iter()
@@ -167,10 +178,13 @@ impl MdTable {
             .aligns
             .iter()
             .enumerate()
-            .map(|(i, a)| match a {
-                Align::Left | Align::Auto => format!(":{}", "-".repeat(w[i] + 1)),
-                Align::Right => format!("{}:", "-".repeat(w[i] + 1)),
-                Align::Center => format!(":{}:", "-".repeat(w[i])),
+            .map(|(i, a)| {
+                let n = w[i] + 2 * pad_space.len();
+                match a {
+                    Align::Left | Align::Auto => format!(":{}", "-".repeat(n - 1)),
+                    Align::Right => format!("{}:", "-".repeat(n - 1)),
+                    Align::Center => format!(":{}:", "-".repeat(n.saturating_sub(2).max(1))),
+                }
             })
             .collect();
         out.push_str(&format!("|{}|\n", divider.join("|")));

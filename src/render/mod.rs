@@ -1,6 +1,8 @@
 //! Documents and reports for people: markdown tables, the Stage 1 and Stage 2 documents, and
 //! number formatting shared by every report.
 
+pub mod analysis;
+pub mod charts;
 pub mod cost;
 pub mod docs;
 pub mod markdown;
