@@ -329,6 +329,7 @@ fn merging_adds_histograms_instead_of_averaging_percentiles() {
                 count: values.len() as u64,
                 warmup_calls: 0,
                 warmup_errors: 0,
+                unsent: 0,
                 errors: BTreeMap::new(),
                 throttles: 0,
                 retries: 0,
@@ -635,5 +636,61 @@ async fn throttles_and_server_errors_are_counted_and_nothing_is_lost() {
             "{e}: every item is written or counted as failed"
         );
     }
+    local.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_the_client_cannot_send_are_counted_not_dropped() {
+    let local = LocalDynamo::start().await.expect("emulator");
+    let client = dynamo::local_client(&local.endpoint());
+    let d = common::design(&common::base());
+    tables(&d, &client).await;
+    let mut o = quick("run-f");
+    o.items.insert("Customer".into(), 20);
+    o.items.insert("Order".into(), 20);
+    o.items.insert("OrderLine".into(), 20);
+    o.threads = 2;
+    o.duration_s = 1.0;
+    o.warmup_s = 0.0;
+    o.scale = Decimal::from(5000); // 50,000 calls/s: far beyond two threads
+    o.max_rate = Decimal::from(100_000);
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let started = std::time::Instant::now();
+    let outcome = bench::run(&d, &o, 1, &process_runner(&local.endpoint()), None, tx)
+        .await
+        .expect("run");
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "an unreachable rate ends with the phase, plus grace"
+    );
+    let ap1 = outcome.merged.iter().find(|m| m.id == "AP1").expect("AP1");
+    assert!(ap1.unsent > 0, "{ap1:?}");
+    assert!(
+        ap1.count + ap1.unsent >= 49_000,
+        "sent + unsent cover the schedule: {} + {}",
+        ap1.count,
+        ap1.unsent
+    );
+    let s = bench::summaries(&outcome.merged);
+    let prices = ddb_architect::cost::PriceFile::built_in()
+        .and_then(|f| f.region("us-east-1", "b"))
+        .expect("prices");
+    let info = ddb_architect::render::analysis::RunInfo {
+        run_id: "f".into(),
+        target: "emulator".into(),
+        runner: "process".into(),
+        workers: 1,
+        scale: o.scale,
+        duration_s: 1.0,
+        warmup_s: 0.0,
+        failures: vec![],
+        partial: false,
+    };
+    let doc = ddb_architect::render::analysis::stage4(&d, &info, &s, None, &prices).expect("doc");
+    let row = doc
+        .lines()
+        .find(|l| l.starts_with("|AP1 ") || l.starts_with("| AP1 "))
+        .expect("AP1 row");
+    assert!(row.contains("No") && row.contains("Rate missed"), "{row}");
     local.stop().await;
 }

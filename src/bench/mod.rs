@@ -3,6 +3,7 @@
 
 pub mod result;
 pub mod runner;
+pub mod selftest;
 
 use std::time::Duration;
 
@@ -102,6 +103,9 @@ pub struct Summary {
     pub errors: u64,
     /// Throttled calls.
     pub throttles: u64,
+    /// Scheduled calls never sent (the client could not keep up).
+    #[serde(default)]
+    pub unsent: u64,
     /// Retries.
     pub retries: u64,
     /// Achieved calls per second.
@@ -144,6 +148,7 @@ pub fn summaries(merged: &[Merged]) -> Vec<Summary> {
                 count: m.count,
                 errors: m.error_count(),
                 throttles: m.throttles,
+                unsent: m.unsent,
                 retries: m.retries,
                 achieved_rps: m.achieved_rps(),
                 target_rps: m.target_rps,

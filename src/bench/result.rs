@@ -91,6 +91,9 @@ pub struct PatternResult {
     /// Warm-up calls that failed.
     #[serde(default)]
     pub warmup_errors: u64,
+    /// Scheduled calls never sent: the client could not keep up with the target rate.
+    #[serde(default)]
+    pub unsent: u64,
     /// Errors by code.
     #[serde(default)]
     pub errors: BTreeMap<String, u64>,
@@ -160,6 +163,8 @@ pub struct Merged {
     pub warmup_calls: u64,
     /// Warm-up calls that failed.
     pub warmup_errors: u64,
+    /// Scheduled calls never sent.
+    pub unsent: u64,
     /// Errors by code.
     pub errors: BTreeMap<String, u64>,
     /// Throttled calls.
@@ -227,6 +232,7 @@ pub fn merge(shards: &[ShardResult]) -> Vec<Merged> {
                         count: 0,
                         warmup_calls: 0,
                         warmup_errors: 0,
+                        unsent: 0,
                         errors: BTreeMap::new(),
                         throttles: 0,
                         retries: 0,
@@ -243,6 +249,7 @@ pub fn merge(shards: &[ShardResult]) -> Vec<Merged> {
             m.count += p.count;
             m.warmup_calls += p.warmup_calls;
             m.warmup_errors += p.warmup_errors;
+            m.unsent += p.unsent;
             for (k, v) in &p.errors {
                 *m.errors.entry(k.clone()).or_default() += v;
             }

@@ -7,6 +7,7 @@ mod cost_cmd;
 mod export_cmd;
 mod render_cmd;
 mod rules_cmd;
+mod selftest_cmd;
 mod validate;
 
 use std::io::Write;
@@ -85,6 +86,9 @@ pub enum Command {
     /// start. Workers run as local python3 processes or as concurrent Lambda invocations;
     /// their histograms are merged exactly.
     Bench(bench_cmd::BenchArgs),
+    /// Measure the benchmark itself: how close its tail latency is to the truth of a scripted
+    /// stall, its throughput against the usual loops, and how it fans out.
+    BenchSelftest(selftest_cmd::SelftestArgs),
     /// Print the JSON Schema of the design document.
     Schema,
 }
@@ -233,6 +237,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Export(args) => export_cmd::export(&args, out, err),
         Command::Doctor(args) => aws_cmd::doctor(&args, out),
         Command::Bench(args) => bench_cmd::run(&args, out, err),
+        Command::BenchSelftest(args) => selftest_cmd::run(&args, out, err),
         Command::Deploy(args) => aws_cmd::deploy(&args, out, err),
         Command::Cleanup(args) => aws_cmd::cleanup(&args, out, err),
         Command::Import(args) => export_cmd::import(&args, out, err),
