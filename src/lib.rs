@@ -7,6 +7,7 @@
 pub mod aws;
 pub mod bench;
 pub mod capacity;
+pub mod civil;
 pub mod cli;
 pub mod cost;
 pub mod design;

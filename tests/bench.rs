@@ -25,19 +25,7 @@ fn python() -> String {
 }
 
 fn examples() -> Vec<Design> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|p| ddb_architect::design::load_file(p).expect("example"))
-        .collect()
+    common::examples()
 }
 
 /// A synthetic value in the JSON the handler prints (bytes as lists of numbers).

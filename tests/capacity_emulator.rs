@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
@@ -17,21 +16,7 @@ use ddb_architect::workload::synth::{self, Generator, Item};
 use rust_decimal::Decimal;
 
 fn designs() -> Vec<Design> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    let mut out: Vec<Design> = paths
-        .iter()
-        .map(|p| {
-            ddb_architect::design::load_file(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-        })
-        .collect();
+    let mut out = common::examples();
     out.push(common::design(&common::base()));
     out
 }

@@ -9,13 +9,7 @@ use ddb_architect::rules;
 use rust_decimal::Decimal;
 
 fn example_paths() -> Vec<std::path::PathBuf> {
-    let mut paths: Vec<_> =
-        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
-            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-    paths.retain(|p| p.extension().is_some_and(|e| e == "json"));
-    paths.sort();
-    paths
+    common::example_paths()
 }
 
 #[test]

@@ -2,26 +2,12 @@
 
 mod common;
 
-use std::path::Path;
-
 use ddb_architect::design::{self, Design, ProjectionType};
 use ddb_architect::export::{self, workbench};
 use serde_json::Value;
 
 fn examples() -> Vec<Design> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|p| design::load_file(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-        .collect()
+    common::examples()
 }
 
 fn find_key<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a Value>) {

@@ -3,27 +3,15 @@
 mod common;
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use ddb_architect::capacity;
 use ddb_architect::design::{AttributeType, Design};
 use ddb_architect::workload::synth::{Generator, Value, id_value, item_size};
 
 fn designs() -> Vec<Design> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|p| ddb_architect::design::load_file(p).expect("example"))
-        .chain(std::iter::once(common::design(&common::base())))
-        .collect()
+    let mut out = common::examples();
+    out.push(common::design(&common::base()));
+    out
 }
 
 /// Values the size model can hit exactly: lists and maps have a few bytes of framing.

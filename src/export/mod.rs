@@ -46,33 +46,24 @@ pub fn create_table_request(d: &Design, t: &Table, name: &str) -> Value {
         "BillingMode": "PAY_PER_REQUEST",
         "Tags": [{"Key": TAG_KEY, "Value": d.app.name}],
     });
-    let gsis: Vec<Value> = t
-        .global_secondary_indexes
-        .iter()
-        .map(|ix| {
-            json!({
-                "IndexName": ix.name,
-                "KeySchema": key_schema(&ix.partition_key, ix.sort_key.as_ref()),
-                "Projection": projection(ix),
+    let indexes = |list: &[Index]| -> Vec<Value> {
+        list.iter()
+            .map(|ix| {
+                json!({
+                    "IndexName": ix.name,
+                    "KeySchema": key_schema(&ix.partition_key, ix.sort_key.as_ref()),
+                    "Projection": projection(ix),
+                })
             })
-        })
-        .collect();
-    if !gsis.is_empty() {
-        req["GlobalSecondaryIndexes"] = Value::Array(gsis);
-    }
-    let lsis: Vec<Value> = t
-        .local_secondary_indexes
-        .iter()
-        .map(|ix| {
-            json!({
-                "IndexName": ix.name,
-                "KeySchema": key_schema(&ix.partition_key, ix.sort_key.as_ref()),
-                "Projection": projection(ix),
-            })
-        })
-        .collect();
-    if !lsis.is_empty() {
-        req["LocalSecondaryIndexes"] = Value::Array(lsis);
+            .collect()
+    };
+    for (field, list) in [
+        ("GlobalSecondaryIndexes", &t.global_secondary_indexes),
+        ("LocalSecondaryIndexes", &t.local_secondary_indexes),
+    ] {
+        if !list.is_empty() {
+            req[field] = Value::Array(indexes(list));
+        }
     }
     req
 }

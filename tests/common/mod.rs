@@ -114,3 +114,25 @@ pub fn remove(v: &mut Value, pointer: &str, field: &str) {
         None => panic!("no object at {pointer}"),
     }
 }
+
+/// The example designs' files, sorted.
+pub fn example_paths() -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// The example designs, in file order.
+pub fn examples() -> Vec<Design> {
+    example_paths()
+        .iter()
+        .map(|p| design::load_file(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .collect()
+}
