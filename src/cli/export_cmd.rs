@@ -44,6 +44,22 @@ pub(super) fn export(
             pretty(&workbench::export(&design, std::time::SystemTime::now()))?,
         )],
         ExportTarget::Cloudformation => vec![(None, pretty(&export::cloudformation(&design))?)],
+        ExportTarget::Scripts => {
+            if args.out.is_none() {
+                writeln!(err, "error: --to scripts writes five files: pass --out DIR")?;
+                return Ok(EXIT_UNREADABLE);
+            }
+            match export::scripts(&design) {
+                Ok(files) => files
+                    .into_iter()
+                    .map(|(n, t)| (Some(n.to_string()), t))
+                    .collect(),
+                Err(e) => {
+                    writeln!(err, "error: {e}")?;
+                    return Ok(EXIT_UNREADABLE);
+                }
+            }
+        }
         ExportTarget::Cli => match &args.out {
             Some(_) => export::cli_inputs(&design)
                 .into_iter()
@@ -73,6 +89,12 @@ pub(super) fn export(
                     return Ok(EXIT_UNREADABLE);
                 }
                 writeln!(out, "wrote {}", target.display())?;
+            }
+            if args.to == ExportTarget::Scripts {
+                writeln!(
+                    out,
+                    "run in order: setup_tables.py, deploy.py, run_benchmark.py, cleanup.py (python3 + boto3)"
+                )?;
             }
             if args.to == ExportTarget::Cli {
                 writeln!(

@@ -102,6 +102,9 @@ pub enum ExportTarget {
     Cloudformation,
     /// CreateTable requests for `aws dynamodb create-table --cli-input-json file://…`.
     Cli,
+    /// The standalone Python kit (needs --out DIR): setup_tables.py, lambda_function.py,
+    /// deploy.py, run_benchmark.py and cleanup.py for this design, python3 + boto3 only.
+    Scripts,
 }
 
 /// Arguments of `export`.

@@ -119,3 +119,75 @@ pub fn cloudformation(d: &Design) -> Value {
         "Outputs": outputs,
     })
 }
+
+/// The standalone Python kit of the brief's Stage 3 and Stage 5: setup_tables.py,
+/// lambda_function.py, deploy.py, run_benchmark.py and cleanup.py, generated for this design
+/// and doing what deploy, bench and cleanup do, with python3 and boto3 alone.
+pub fn scripts(d: &Design) -> Result<Vec<(&'static str, String)>, String> {
+    use crate::provision::{TAG_DESIGN, deploy, policy};
+    let tables: Vec<Value> = d
+        .tables
+        .iter()
+        .map(|t| create_table_request(d, t, &d.benchmark_table_name(t)))
+        .collect();
+    let o = deploy::Options::new("scripts");
+    let scope = policy::Scope {
+        partition: "PARTITION",
+        region: "REGION",
+        account: "ACCOUNT",
+        table_prefix: &d.benchmark_prefix(),
+        function: &o.function_name,
+    };
+    let workload =
+        crate::workload::spec::build(d, &crate::workload::spec::Options::new("scripts"), 1)
+            .map_err(|e| e.to_string())?
+            .remove(0);
+    let ctx = json!({
+        "design": d.app.name,
+        "region": d.app.region,
+        "tables": serde_json::to_string_pretty(&tables).map_err(|e| e.to_string())?,
+        "role": o.role_name,
+        "function": o.function_name,
+        "memory": o.memory_mb,
+        "timeout": o.timeout_s,
+        "tag_key": TAG_DESIGN,
+        "tags": json!({TAG_DESIGN: d.app.name}).to_string(),
+        "trust": policy::trust_policy().to_string(),
+        "policy": serde_json::to_string_pretty(&policy::benchmark_policy(d, &scope)).map_err(|e| e.to_string())?,
+        "workload": serde_json::to_string(&workload).map_err(|e| e.to_string())?,
+    });
+    let render = |name: &'static str, template: &str| {
+        crate::render::docs::render_template(name, template, &ctx).map_err(|e| e.to_string())
+    };
+    Ok(vec![
+        (
+            "setup_tables.py",
+            render(
+                "setup_tables.py",
+                include_str!("../../templates/scripts/setup_tables.py.tera"),
+            )?,
+        ),
+        ("lambda_function.py", deploy::HANDLER.to_string()),
+        (
+            "deploy.py",
+            render(
+                "deploy.py",
+                include_str!("../../templates/scripts/deploy.py.tera"),
+            )?,
+        ),
+        (
+            "run_benchmark.py",
+            render(
+                "run_benchmark.py",
+                include_str!("../../templates/scripts/run_benchmark.py.tera"),
+            )?,
+        ),
+        (
+            "cleanup.py",
+            render(
+                "cleanup.py",
+                include_str!("../../templates/scripts/cleanup.py.tera"),
+            )?,
+        ),
+    ])
+}

@@ -1,6 +1,8 @@
 //! A small design that validates clean, and helpers to break it one rule at a time.
 #![allow(dead_code)]
 
+pub mod moto;
+
 use ddb_architect::design::{self, Design};
 use ddb_architect::rules::{self, Report};
 use serde_json::{Value, json};
