@@ -1,7 +1,7 @@
 //! `doctor`, `deploy` and `cleanup`: the commands that touch an AWS account (or, with
 //! `--local`, the embedded emulator whose data is kept in the workspace).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -47,42 +47,6 @@ impl Target {
 
     fn local_db(&self) -> PathBuf {
         self.workspace.join("local-dynamodb.sqlite")
-    }
-}
-
-/// Asks on the terminal; refuses when there is no terminal to ask on.
-struct TerminalApprover<'a> {
-    err: &'a mut dyn Write,
-}
-
-impl Approver for TerminalApprover<'_> {
-    fn approve(&mut self, summary: &str) -> bool {
-        let _ = write!(self.err, "\n{summary}");
-        if !std::io::stdin().is_terminal() {
-            let _ = writeln!(
-                self.err,
-                "No terminal to confirm on: pass --yes to proceed."
-            );
-            return false;
-        }
-        let _ = write!(self.err, "Proceed? Type yes to continue: ");
-        let _ = self.err.flush();
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line).is_err() {
-            return false;
-        }
-        matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
-    }
-}
-
-/// `--yes`: shows the plan, then approves it.
-struct ShowAndApprove;
-
-impl Approver for ShowAndApprove {
-    fn approve(&mut self, summary: &str) -> bool {
-        eprint!("\n{summary}");
-        eprintln!("Approved by --yes.");
-        true
     }
 }
 
@@ -261,35 +225,19 @@ pub(super) fn deploy(
         let (c, who, local) = connect(&args.target).await?;
         let estimate = estimate_text(&design, &who.region, args.target.local);
         let mut reporter = ErrLines(&mut *err);
-        let r = if args.yes {
-            deploy::deploy(
-                &design,
-                &c,
-                &who,
-                args.target.local,
-                &o,
-                &mut ledger,
-                &mut ShowAndApprove,
-                &mut reporter,
-                &estimate,
-            )
-            .await
-        } else {
-            let mut stderr = std::io::stderr();
-            let mut approver = TerminalApprover { err: &mut stderr };
-            deploy::deploy(
-                &design,
-                &c,
-                &who,
-                args.target.local,
-                &o,
-                &mut ledger,
-                &mut approver,
-                &mut reporter,
-                &estimate,
-            )
-            .await
-        };
+        let mut consent = super::Consent { yes: args.yes };
+        let r = deploy::deploy(
+            &design,
+            &c,
+            &who,
+            args.target.local,
+            &o,
+            &mut ledger,
+            &mut consent,
+            &mut reporter,
+            &estimate,
+        )
+        .await;
         if let Some(l) = local {
             l.stop().await;
         }
@@ -391,39 +339,18 @@ pub(super) fn cleanup(
     let result = rt.block_on(async {
         let (c, _who, local) = connect(&args.target).await?;
         let mut reporter = ErrLines(&mut *err);
-        let r = if args.dry_run {
-            cleanup::cleanup(
-                &c,
-                args.target.local,
-                &o,
-                &mut ledger,
-                &mut Yes,
-                &mut reporter,
-            )
-            .await
-        } else if args.yes {
-            cleanup::cleanup(
-                &c,
-                args.target.local,
-                &o,
-                &mut ledger,
-                &mut ShowAndApprove,
-                &mut reporter,
-            )
-            .await
-        } else {
-            let mut stderr = std::io::stderr();
-            let mut approver = TerminalApprover { err: &mut stderr };
-            cleanup::cleanup(
-                &c,
-                args.target.local,
-                &o,
-                &mut ledger,
-                &mut approver,
-                &mut reporter,
-            )
-            .await
-        };
+        // A dry run deletes nothing, so there is nothing to approve.
+        let mut consent = super::Consent { yes: args.yes };
+        let approver: &mut dyn Approver = if args.dry_run { &mut Yes } else { &mut consent };
+        let r = cleanup::cleanup(
+            &c,
+            args.target.local,
+            &o,
+            &mut ledger,
+            approver,
+            &mut reporter,
+        )
+        .await;
         if let Some(l) = local {
             // Give DeleteTable a moment to settle before the emulator's data file is closed.
             tokio::time::sleep(Duration::from_millis(10)).await;

@@ -76,29 +76,6 @@ pub struct BenchArgs {
     pub yes: bool,
 }
 
-struct TerminalOrYes {
-    yes: bool,
-}
-
-impl Approver for TerminalOrYes {
-    fn approve(&mut self, summary: &str) -> bool {
-        use std::io::{BufRead, IsTerminal};
-        eprint!("\n{summary}");
-        if self.yes {
-            eprintln!("Approved by --yes.");
-            return true;
-        }
-        if !std::io::stdin().is_terminal() {
-            eprintln!("No terminal to confirm on: pass --yes to proceed.");
-            return false;
-        }
-        eprint!("Proceed? Type yes to continue: ");
-        let mut line = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut line);
-        matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
-    }
-}
-
 fn options(
     args: &BenchArgs,
     design: &crate::design::Design,
@@ -242,7 +219,7 @@ pub(super) fn run(
                 "Benchmark of {} in account {} ({}), {} worker(s) via {:?}.\nEstimated cost: {estimate}\n",
                 design.app.name, who.account, who.region, args.workers, args.runner
             );
-            if !(TerminalOrYes { yes: args.yes }).approve(&summary) {
+            if !(super::Consent { yes: args.yes }).approve(&summary) {
                 return Err("not approved: nothing was run".to_string());
             }
             let runner = match args.runner {

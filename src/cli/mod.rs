@@ -256,6 +256,34 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     }
 }
 
+/// Asks a person on the terminal before anything that costs money or deletes; `--yes` approves
+/// after showing the same summary. With no terminal and no `--yes`, the answer is no.
+pub(crate) struct Consent {
+    /// `--yes` was given.
+    pub yes: bool,
+}
+
+impl crate::provision::Approver for Consent {
+    fn approve(&mut self, summary: &str) -> bool {
+        use std::io::{BufRead, IsTerminal};
+        eprint!("\n{summary}");
+        if self.yes {
+            eprintln!("Approved by --yes.");
+            return true;
+        }
+        if !std::io::stdin().is_terminal() {
+            eprintln!("No terminal to confirm on: pass --yes to proceed.");
+            return false;
+        }
+        eprint!("Proceed? Type yes to continue: ");
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line).is_err() {
+            return false;
+        }
+        matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+    }
+}
+
 /// `N` (every entity) or `ENTITY=N`, as `--items` takes it.
 pub(crate) fn parse_items(spec: &str) -> Result<(Option<String>, u64), String> {
     let number = |s: &str| {
