@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata as _;
 
-use super::ledger::{Kind, Ledger, State};
+use super::ledger::{Entry, Kind, Ledger, State};
 use super::{Approver, ProvisionError, Reporter, TAG_DESIGN, aws_fail};
 use crate::aws::clients::{Clients, error_text};
 use crate::design::BENCHMARK_PREFIX;
@@ -131,7 +131,7 @@ async fn delete_table(c: &Clients, name: &str) -> Outcome {
         Ok(_) => {}
         Err(e) if e.code() == Some("ResourceNotFoundException") => return Outcome::AlreadyGone,
         Err(e) => {
-            return Outcome::Failed(super::super::aws::clients::advice(
+            return Outcome::Failed(crate::aws::clients::advice(
                 e.code(),
                 &error_text(&e),
                 "dynamodb:DeleteTable",
@@ -331,6 +331,25 @@ async fn delete_log_group(c: &Clients, name: &str) -> Outcome {
     }
 }
 
+/// What to do with a resource found (`Some(tagged)`) or not (`None`): ours when it carries our
+/// tag or a ledger entry, left alone otherwise.
+fn verdict(found: Option<bool>, in_ledger: bool) -> Outcome {
+    match found {
+        None => Outcome::AlreadyGone,
+        Some(tagged) if tagged || in_ledger => Outcome::WouldDelete,
+        Some(_) => Outcome::Kept("not tagged by ddb-architect and not in the ledger".to_string()),
+    }
+}
+
+/// Names of the ledger entries of one kind.
+fn ledger_names(entries: &[Entry], kind: Kind) -> BTreeSet<String> {
+    entries
+        .iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| e.name.clone())
+        .collect()
+}
+
 /// Find, show, approve, delete and verify. `region` is the ledger's Region of the resources
 /// to act on ("local" for the emulator); entries of other Regions are left for a run there.
 pub async fn cleanup(
@@ -355,93 +374,44 @@ pub async fn cleanup(
     let in_ledger = |k: Kind, n: &str| entries.iter().any(|e| e.kind == k && e.name == n);
 
     // Candidates: (kind, name); what is ours is decided below, per resource.
-    let mut tables: BTreeSet<String> = entries
-        .iter()
-        .filter(|e| e.kind == Kind::Table)
-        .map(|e| e.name.clone())
-        .collect();
+    let mut tables = ledger_names(&entries, Kind::Table);
     tables.extend(list_prefixed_tables(c).await?);
     let mut plan: Vec<Line> = Vec::new();
+    let mut add = |kind: Kind, name: &str, outcome: Outcome| {
+        plan.push(Line {
+            kind,
+            name: name.to_string(),
+            outcome,
+        })
+    };
     for t in &tables {
         let outcome = if !t.starts_with(BENCHMARK_PREFIX) {
             Outcome::Kept(format!("no {BENCHMARK_PREFIX} prefix"))
         } else {
-            match table_is_ours(c, t).await? {
-                None => Outcome::AlreadyGone,
-                Some(tagged) if tagged || in_ledger(Kind::Table, t) => Outcome::WouldDelete,
-                Some(_) => {
-                    Outcome::Kept("not tagged by ddb-architect and not in the ledger".to_string())
-                }
-            }
+            verdict(table_is_ours(c, t).await?, in_ledger(Kind::Table, t))
         };
-        plan.push(Line {
-            kind: Kind::Table,
-            name: t.clone(),
-            outcome,
-        });
+        add(Kind::Table, t, outcome);
     }
     if !local {
-        let mut functions: BTreeSet<String> = entries
-            .iter()
-            .filter(|e| e.kind == Kind::Function)
-            .map(|e| e.name.clone())
-            .collect();
+        let mut functions = ledger_names(&entries, Kind::Function);
         functions.insert(o.function_name.clone());
         for f in &functions {
-            let outcome = match function_is_ours(c, f).await? {
-                None => Outcome::AlreadyGone,
-                Some(tagged) if tagged || in_ledger(Kind::Function, f) => Outcome::WouldDelete,
-                Some(_) => {
-                    Outcome::Kept("not tagged by ddb-architect and not in the ledger".to_string())
-                }
-            };
-            plan.push(Line {
-                kind: Kind::Function,
-                name: f.clone(),
-                outcome,
-            });
+            let outcome = verdict(function_is_ours(c, f).await?, in_ledger(Kind::Function, f));
+            add(Kind::Function, f, outcome);
         }
-        let mut roles: BTreeSet<String> = entries
-            .iter()
-            .filter(|e| e.kind == Kind::Role)
-            .map(|e| e.name.clone())
-            .collect();
+        let mut roles = ledger_names(&entries, Kind::Role);
         roles.insert(o.role_name.clone());
         for r in &roles {
-            let outcome = match role_is_ours(c, r).await? {
-                None => Outcome::AlreadyGone,
-                Some(tagged) if tagged || in_ledger(Kind::Role, r) => Outcome::WouldDelete,
-                Some(_) => {
-                    Outcome::Kept("not tagged by ddb-architect and not in the ledger".to_string())
-                }
-            };
-            plan.push(Line {
-                kind: Kind::Role,
-                name: r.clone(),
-                outcome,
-            });
+            let outcome = verdict(role_is_ours(c, r).await?, in_ledger(Kind::Role, r));
+            add(Kind::Role, r, outcome);
         }
-        let mut groups: BTreeSet<String> = entries
-            .iter()
-            .filter(|e| e.kind == Kind::LogGroup)
-            .map(|e| e.name.clone())
-            .collect();
+        let mut groups = ledger_names(&entries, Kind::LogGroup);
         for f in &functions {
             groups.insert(format!("/aws/lambda/{f}"));
         }
         for g in &groups {
-            let outcome = match log_group_is_ours(c, g).await? {
-                None => Outcome::AlreadyGone,
-                Some(tagged) if tagged || in_ledger(Kind::LogGroup, g) => Outcome::WouldDelete,
-                Some(_) => {
-                    Outcome::Kept("not tagged by ddb-architect and not in the ledger".to_string())
-                }
-            };
-            plan.push(Line {
-                kind: Kind::LogGroup,
-                name: g.clone(),
-                outcome,
-            });
+            let outcome = verdict(log_group_is_ours(c, g).await?, in_ledger(Kind::LogGroup, g));
+            add(Kind::LogGroup, g, outcome);
         }
     }
 
