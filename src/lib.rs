@@ -4,6 +4,7 @@
 //! it knows nothing of AWS, HTTP or terminals, so the CLI, the model's tool calls and the
 //! benchmark all share one verdict.
 
+pub mod agent;
 pub mod aws;
 pub mod bench;
 pub mod capacity;

@@ -33,7 +33,7 @@ pub struct Target {
 }
 
 impl Target {
-    pub(super) fn settings(&self) -> Settings {
+    pub(crate) fn settings(&self) -> Settings {
         Settings {
             profile: self.profile.clone(),
             region: self.region.clone(),
@@ -58,7 +58,7 @@ impl Reporter for ErrLines<'_> {
     }
 }
 
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -133,6 +133,20 @@ pub struct DeployArgs {
     /// Deploy even though the account alias or ARN looks like production.
     #[arg(long)]
     pub allow_production_account: bool,
+    /// Create only part of the benchmark: the tables, or the role and function.
+    #[arg(long, value_enum, default_value_t = OnlyArg::All)]
+    pub only: OnlyArg,
+}
+
+/// Which resources `deploy` creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnlyArg {
+    /// Tables, IAM role, log group and Lambda function.
+    All,
+    /// Only the tables.
+    Tables,
+    /// Only the IAM role, log group and Lambda function.
+    Function,
 }
 
 /// Python runtimes.
@@ -146,7 +160,7 @@ pub enum RuntimeArg {
     Python313,
 }
 
-fn estimate_text(d: &crate::design::Design, region: &str, local: bool) -> String {
+pub(crate) fn estimate_text(d: &crate::design::Design, region: &str, local: bool) -> String {
     if local {
         return "$0.00 (local emulator)".to_string();
     }
@@ -165,7 +179,9 @@ fn estimate_text(d: &crate::design::Design, region: &str, local: bool) -> String
     }
 }
 
-async fn connect(t: &Target) -> Result<(Clients, Identity, Option<LocalDynamo>), ProvisionError> {
+pub(crate) async fn connect(
+    t: &Target,
+) -> Result<(Clients, Identity, Option<LocalDynamo>), ProvisionError> {
     if t.local {
         let local = LocalDynamo::start_with(Some(&t.local_db()))
             .await
@@ -194,7 +210,7 @@ async fn connect(t: &Target) -> Result<(Clients, Identity, Option<LocalDynamo>),
     }
 }
 
-pub(super) fn deploy(
+pub(crate) fn deploy(
     args: &DeployArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -220,6 +236,11 @@ pub(super) fn deploy(
         RuntimeArg::Python313 => deploy::PythonRuntime::Python313,
     };
     o.allow_production = args.allow_production_account;
+    o.parts = match args.only {
+        OnlyArg::All => deploy::Parts::All,
+        OnlyArg::Tables => deploy::Parts::Tables,
+        OnlyArg::Function => deploy::Parts::Function,
+    };
     let rt = runtime()?;
     let result = rt.block_on(async {
         let (c, who, local) = connect(&args.target).await?;
@@ -318,7 +339,7 @@ pub fn summary(lines: &[cleanup::Line]) -> String {
     }
 }
 
-pub(super) fn cleanup(
+pub(crate) fn cleanup(
     args: &CleanupArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,

@@ -114,7 +114,7 @@ fn options(
     Ok(o)
 }
 
-pub(super) fn run(
+pub(crate) fn run(
     args: &BenchArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,

@@ -8,7 +8,7 @@ use super::{CostArgs, EXIT_OK, EXIT_UNREADABLE, Format, load_valid};
 use crate::cost::{self, Arch, BenchmarkPlan, PriceFile};
 use crate::render;
 
-pub(super) fn run(
+pub(crate) fn run(
     args: &CostArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,

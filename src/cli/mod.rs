@@ -1,9 +1,10 @@
 //! The command line: argument parsing and one function per command. Commands print to the
 //! writers they are given and return an exit code, so tests drive them without a process.
 
-mod aws_cmd;
-mod bench_cmd;
-mod cost_cmd;
+pub(crate) mod aws_cmd;
+pub(crate) mod bench_cmd;
+pub(crate) mod chat_cmd;
+pub(crate) mod cost_cmd;
 mod export_cmd;
 mod render_cmd;
 mod rules_cmd;
@@ -91,6 +92,16 @@ pub enum Command {
     BenchSelftest(selftest_cmd::SelftestArgs),
     /// Print the JSON Schema of the design document.
     Schema,
+    /// Talk to the Architect: design a data model, benchmark it and clean up, in six stages.
+    ///
+    /// Works with any OpenAI-compatible chat endpoint (OpenAI, Ollama, llama.cpp, vLLM). Every
+    /// tool call the model makes is checked against the stage and the rules, and anything that
+    /// costs money or deletes is shown to you first. Sessions are saved in the workspace and
+    /// recorded as JSONL transcripts; --resume continues one, --replay replays one.
+    Chat(chat_cmd::ChatArgs),
+    /// Replay a recorded journey (an online shop) in local mode: all six stages, every document,
+    /// a real benchmark on the embedded emulator, and cleanup. No AWS account or model needed.
+    Demo(chat_cmd::DemoArgs),
 }
 
 /// Export targets.
@@ -245,6 +256,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Cleanup(args) => aws_cmd::cleanup(&args, out, err),
         Command::Import(args) => export_cmd::import(&args, out, err),
         Command::Schema => print_schema(out),
+        Command::Chat(args) => chat_cmd::chat(&args, out, err),
+        Command::Demo(args) => chat_cmd::demo(&args, out, err),
     };
     match result {
         Ok(code) => code,

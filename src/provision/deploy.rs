@@ -37,9 +37,23 @@ impl PythonRuntime {
     }
 }
 
+/// Which of the benchmark's resources to create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Parts {
+    /// Tables, then the role and the function.
+    #[default]
+    All,
+    /// Only the tables.
+    Tables,
+    /// Only the role, log group and function (the tables exist already).
+    Function,
+}
+
 /// How to deploy.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Which resources to create.
+    pub parts: Parts,
     /// IAM role name.
     pub role_name: String,
     /// Lambda function name.
@@ -70,6 +84,7 @@ impl Options {
     /// 900 s, python3.13, 15 s for IAM, 45 s of CreateFunction retries.
     pub fn new(run_id: &str) -> Self {
         Self {
+            parts: Parts::All,
             role_name: "DynamoDBBenchmarkRole".to_string(),
             function_name: "DynamoDBBenchmark".to_string(),
             memory_mb: 1769,
@@ -189,14 +204,19 @@ pub fn plan_text(d: &Design, who: &Identity, o: &Options, local: bool, estimate:
         ));
     }
     s.push_str("Will create:\n");
-    for t in &d.tables {
+    let tables: &[crate::design::Table] = if o.parts == Parts::Function {
+        &[]
+    } else {
+        &d.tables
+    };
+    for t in tables {
         s.push_str(&format!(
             "  table     {} (on-demand, {} GSI(s))\n",
             d.benchmark_table_name(t),
             t.global_secondary_indexes.len()
         ));
     }
-    if !local {
+    if !local && o.parts != Parts::Tables {
         s.push_str(&format!(
             "  IAM role  {} (Lambda trust; DynamoDB item access to {}* and its own logs only)\n",
             o.role_name,
@@ -274,7 +294,12 @@ pub async fn deploy(
     let mut done = Deployed::default();
     let tags = tags(d, &o.run_id);
 
-    for t in &d.tables {
+    let tables: &[crate::design::Table] = if o.parts == Parts::Function {
+        &[]
+    } else {
+        &d.tables
+    };
+    for t in tables {
         let name = d.benchmark_table_name(t);
         let id = ledger.plan(Kind::Table, &name, region, account, &o.run_id, &d.app.name)?;
         out.line(&format!("creating table {name}"));
@@ -298,6 +323,9 @@ pub async fn deploy(
     }
     if local {
         out.line("local mode: the handler runs as a local process; no IAM role or Lambda function");
+        return Ok(done);
+    }
+    if o.parts == Parts::Tables {
         return Ok(done);
     }
 

@@ -1,0 +1,436 @@
+//! The agent loop, apart from any terminal: it takes what the person typed, asks the model,
+//! runs the model's tool calls through the executor, and holds the stage gates. The REPL, the
+//! replays and the tests all drive this same engine.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::executor::{Executor, Outcome, Ui};
+use super::message::{ChatRequest, Message, Reply};
+use super::model::{Model, ModelError};
+use super::prompts;
+use super::session::{Choice, Stage, State, TRANSCRIPT_FILE, Workspace};
+use super::tools;
+use super::transcript::{self, Fingerprint, Redactor, TranscriptError, Writer};
+
+/// Most model requests in one turn: a model that keeps calling tools without ever answering is
+/// stopped here.
+pub const MAX_STEPS: usize = 16;
+
+/// Why the engine could not go on (a model failure is not one: it is reported and the session
+/// continues).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The transcript could not be written: the session would no longer be recorded.
+    #[error("transcript: {0}")]
+    Transcript(#[from] TranscriptError),
+    /// The session state could not be saved or loaded.
+    #[error("session: {0}")]
+    State(String),
+    /// The persona could not be rendered (a bug in prompts/).
+    #[error("prompt: {0}")]
+    Prompt(String),
+    /// The async runtime could not start.
+    #[error("runtime: {0}")]
+    Runtime(String),
+}
+
+/// How a turn ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TurnEnd {
+    /// The model answered; the person speaks next.
+    Answered,
+    /// The stage's work is done and its question is waiting for the person.
+    Gate(Stage),
+    /// The model call failed; the message says why and what to do.
+    ModelFailed(String),
+    /// The person cancelled the turn (Ctrl-C).
+    Cancelled,
+    /// Stage 5's question was answered: the session is complete.
+    Complete,
+}
+
+/// How an engine starts.
+pub struct Options {
+    /// Where the session lives.
+    pub workspace: Workspace,
+    /// The embedded emulator instead of AWS (a new session only).
+    pub local: bool,
+    /// AWS profile (a new session only).
+    pub profile: Option<String>,
+    /// Continue the saved session instead of starting one.
+    pub resume: bool,
+    /// "live", "replay" or "scripted", for the transcript.
+    pub source: String,
+    /// Secrets to keep out of the transcript (API keys).
+    pub secrets: Vec<String>,
+    /// Ctrl-C cancels a model call (interactive sessions only).
+    pub interruptible: bool,
+}
+
+/// The agent.
+pub struct Engine {
+    /// The session.
+    pub state: State,
+    /// Its files.
+    pub workspace: Workspace,
+    model: Arc<dyn Model>,
+    transcript: Writer,
+    rt: tokio::runtime::Runtime,
+    interruptible: bool,
+}
+
+/// The answer to a stage's question, if `input` is one.
+pub fn answer(stage: Stage, input: &str) -> Option<Choice> {
+    let a = input
+        .trim()
+        .trim_end_matches(['.', '!'])
+        .to_ascii_lowercase();
+    if stage == Stage::Analysis {
+        return match a.as_str() {
+            "1" | "optimize" | "optimise" | "(1) optimize" => Some(Choice::Optimize),
+            "2" | "accept" | "accept model" | "(2) accept model" => Some(Choice::Accept),
+            "3" | "redesign" | "(3) redesign" => Some(Choice::Redesign),
+            _ => None,
+        };
+    }
+    // Any other stage: only yes passes (Accept stands for "go on").
+    matches!(a.as_str(), "yes" | "y").then_some(Choice::Accept)
+}
+
+fn is_yes(input: &str) -> bool {
+    matches!(
+        input
+            .trim()
+            .trim_end_matches(['.', '!'])
+            .to_ascii_lowercase()
+            .as_str(),
+        "yes" | "y" | "ok" | "next" | "continue"
+    )
+}
+
+impl Engine {
+    /// Start a new session or resume the saved one.
+    pub fn start(model: Arc<dyn Model>, o: Options) -> Result<Self, EngineError> {
+        let saved = o.workspace.load().map_err(EngineError::State)?;
+        let state = match (saved, o.resume) {
+            (Some(s), true) => s,
+            (None, true) => {
+                return Err(EngineError::State(format!(
+                    "there is no session to resume in {}; start one with `ddb-architect chat`",
+                    o.workspace.dir.display()
+                )));
+            }
+            (Some(_), false) => {
+                return Err(EngineError::State(format!(
+                    "{} already holds a session: continue it with --resume, or pass another \
+                     --workspace",
+                    o.workspace.dir.display()
+                )));
+            }
+            (None, false) => State::new(o.local, o.profile.clone()),
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| EngineError::Runtime(e.to_string()))?;
+        let mut transcript = Writer::open(
+            &o.workspace.file(TRANSCRIPT_FILE),
+            Redactor::new(o.secrets.clone()),
+        )?;
+        let tools_hash =
+            transcript::hash(&serde_json::to_string(&tools::specs()).unwrap_or_default());
+        let mut payload = transcript::session_payload(
+            &model.describe(),
+            &o.source,
+            &prompts::persona_hash(),
+            &tools_hash,
+            state.local,
+        );
+        payload["resumed"] = json!(o.resume);
+        payload["stage"] = json!(state.stage);
+        transcript.record("session", payload)?;
+        let engine = Self {
+            state,
+            workspace: o.workspace,
+            model,
+            transcript,
+            rt,
+            interruptible: o.interruptible,
+        };
+        engine.save()?;
+        Ok(engine)
+    }
+
+    /// The transcript file.
+    pub fn transcript_path(&self) -> &std::path::Path {
+        self.transcript.path()
+    }
+
+    /// Who answers.
+    pub fn model_name(&self) -> String {
+        self.model.describe()
+    }
+
+    fn save(&self) -> Result<(), EngineError> {
+        self.workspace.save(&self.state).map_err(EngineError::State)
+    }
+
+    /// Handle one line the person typed.
+    pub fn handle(&mut self, input: &str, ui: &mut dyn Ui) -> Result<TurnEnd, EngineError> {
+        if self.state.complete {
+            ui.info("This session is complete. Start a new one with another --workspace.");
+            return Ok(TurnEnd::Complete);
+        }
+        self.transcript.record("user", json!({"text": input}))?;
+        if let Some(stage) = self.state.gate {
+            if let Some(choice) = answer(stage, input) {
+                return self.pass_gate(stage, choice, input, ui);
+            }
+            self.state.messages.push(Message::user(input));
+        } else if is_yes(input) && !self.state.missing().is_empty() {
+            let missing = self.state.missing().join("; ");
+            ui.info(&format!(
+                "Stage {} is not finished yet: still needed: {missing}.",
+                self.state.stage.number()
+            ));
+            self.state.messages.push(Message::user(format!(
+                "{input}\n\n[session] Stage {} ({}) cannot close yet. Still needed: {missing}. \
+                 Ask the developer for whatever information is missing.",
+                self.state.stage.number(),
+                self.state.stage.name()
+            )));
+        } else {
+            self.state.messages.push(Message::user(input));
+        }
+        self.turn(ui)
+    }
+
+    fn pass_gate(
+        &mut self,
+        stage: Stage,
+        choice: Choice,
+        input: &str,
+        ui: &mut dyn Ui,
+    ) -> Result<TurnEnd, EngineError> {
+        self.state.gate = None;
+        let next = match (stage, choice) {
+            (Stage::Cleanup, _) => None,
+            (Stage::Analysis, Choice::Optimize) => Some(Stage::Benchmark),
+            (Stage::Analysis, Choice::Redesign) => Some(Stage::DataModel),
+            (Stage::Analysis, Choice::Accept) => Some(Stage::Cleanup),
+            (s, _) => Stage::ALL.get(s.number() as usize + 1).copied(),
+        };
+        if stage == Stage::Analysis {
+            self.state.choices.push(choice);
+        }
+        self.transcript.record(
+            "gate",
+            json!({"stage": stage, "question": stage.question(), "answer": input,
+                   "next": next}),
+        )?;
+        let Some(next) = next else {
+            self.state.complete = true;
+            self.save()?;
+            ui.info("Session complete. Everything it wrote is in the workspace.");
+            return Ok(TurnEnd::Complete);
+        };
+        match next {
+            Stage::DataModel if stage == Stage::Analysis => {
+                // The model must be proposed again; the earlier runs stay for comparison.
+                self.state.model_valid = false;
+                self.state.iteration += 1;
+                self.state.runs_before_stage = self.state.runs.len();
+            }
+            Stage::Benchmark => self.state.runs_before_stage = self.state.runs.len(),
+            _ => {}
+        }
+        self.state.stage = next;
+        ui.info(&format!("── Stage {} · {} ──", next.number(), next.name()));
+        self.state.messages.push(Message::user(format!(
+            "[session] The developer answered \"{}\" to \"{}\". Stage {} ({}) begins.",
+            input.trim(),
+            stage.question(),
+            next.number(),
+            next.name()
+        )));
+        self.turn(ui)
+    }
+
+    fn request(&self) -> Result<ChatRequest, EngineError> {
+        let system =
+            prompts::system_prompt(&self.state).map_err(|e| EngineError::Prompt(e.to_string()))?;
+        let mut messages = vec![Message::system(system)];
+        messages.extend(self.state.messages.iter().cloned());
+        Ok(ChatRequest {
+            messages,
+            tools: tools::specs(),
+        })
+    }
+
+    fn ask_model(&mut self, request: &ChatRequest, ui: &mut dyn Ui) -> Result<Reply, ModelError> {
+        let model = Arc::clone(&self.model);
+        let interruptible = self.interruptible;
+        let mut sink = |t: &str| ui.text(t);
+        self.rt.block_on(async move {
+            let call = model.complete(request, &mut sink);
+            if interruptible {
+                tokio::select! {
+                    r = call => r,
+                    _ = tokio::signal::ctrl_c() => Err(ModelError::Cancelled),
+                }
+            } else {
+                call.await
+            }
+        })
+    }
+
+    fn turn(&mut self, ui: &mut dyn Ui) -> Result<TurnEnd, EngineError> {
+        let mut end = TurnEnd::Answered;
+        let mut finished = false;
+        for _ in 0..MAX_STEPS {
+            let request = self.request()?;
+            self.transcript.record(
+                "model_request",
+                json!({"stage": self.state.stage, "messages": request.messages.len(),
+                       "fingerprint": Fingerprint::of(&request)}),
+            )?;
+            let reply = match self.ask_model(&request, ui) {
+                Ok(r) => r,
+                Err(e) => {
+                    ui.end_reply();
+                    self.transcript.record(
+                        "error",
+                        json!({"during": "model", "message": e.to_string()}),
+                    )?;
+                    self.save()?;
+                    return Ok(if e == ModelError::Cancelled {
+                        ui.info("Cancelled. The session is still here; say what you want next.");
+                        TurnEnd::Cancelled
+                    } else {
+                        ui.info(&format!("error: {e}"));
+                        TurnEnd::ModelFailed(e.to_string())
+                    });
+                }
+            };
+            ui.end_reply();
+            self.transcript.record(
+                "model_response",
+                serde_json::to_value(&reply).unwrap_or_default(),
+            )?;
+            self.state.messages.push(Message::assistant(
+                reply.text.clone(),
+                reply.tool_calls.clone(),
+            ));
+            if reply.tool_calls.is_empty() {
+                finished = true;
+                break;
+            }
+            for call in &reply.tool_calls {
+                let outcome = self.call_tool(&call.id, &call.name, &call.arguments, false, ui)?;
+                self.state
+                    .messages
+                    .push(Message::tool(&call.id, outcome.text()));
+            }
+            self.save()?;
+        }
+        if !finished {
+            ui.info(&format!(
+                "The model made {MAX_STEPS} requests in one turn without answering; the turn was \
+                 stopped. Say how to go on."
+            ));
+            self.transcript.record(
+                "error",
+                json!({"during": "turn", "message": "step limit reached"}),
+            )?;
+        }
+        if self.state.gate.is_some() && !self.state.missing().is_empty() {
+            // Something the turn did undid the stage's work (e.g. a new, invalid proposal).
+            self.state.gate = None;
+        }
+        if self.state.gate.is_none() && self.state.missing().is_empty() {
+            self.state.gate = Some(self.state.stage);
+            self.transcript.record(
+                "gate_asked",
+                json!({"stage": self.state.stage, "question": self.state.stage.question()}),
+            )?;
+        }
+        if let Some(stage) = self.state.gate {
+            ui.info(&format!("▶ {}", stage.question()));
+            end = TurnEnd::Gate(stage);
+        }
+        self.save()?;
+        Ok(end)
+    }
+
+    fn call_tool(
+        &mut self,
+        id: &str,
+        name: &str,
+        arguments: &str,
+        by_person: bool,
+        ui: &mut dyn Ui,
+    ) -> Result<Outcome, EngineError> {
+        ui.info(&format!("→ {name}"));
+        let outcome = Executor {
+            state: &mut self.state,
+            workspace: &self.workspace,
+            ui,
+        }
+        .run(name, arguments, by_person);
+        if let Some((summary, approved)) = &outcome.approval {
+            self.transcript.record(
+                "approval",
+                json!({"call_id": id, "tool": name, "summary": summary, "approved": approved}),
+            )?;
+        }
+        self.transcript.record(
+            "tool_result",
+            json!({"call_id": id, "tool": name, "ok": outcome.ok, "content": outcome.content,
+                   "by_person": by_person}),
+        )?;
+        if outcome.ok {
+            ui.info(&format!("✓ {name}"));
+        } else {
+            ui.info(&format!(
+                "✗ {name}: {}",
+                outcome.content["error"].as_str().unwrap_or("failed")
+            ));
+        }
+        Ok(outcome)
+    }
+
+    /// Run a tool for the person (a slash command): any stage, still approved; the model is
+    /// told what happened at its next turn.
+    pub fn person_tool(&mut self, name: &str, ui: &mut dyn Ui) -> Result<Outcome, EngineError> {
+        self.transcript
+            .record("user_command", json!({"tool": name}))?;
+        let id = format!("person_{}", self.state.messages.len());
+        let outcome = self.call_tool(&id, name, "{}", true, ui)?;
+        self.state.messages.push(Message::user(format!(
+            "[session] The developer ran {name} themselves. Result: {}",
+            outcome.text()
+        )));
+        self.save()?;
+        Ok(outcome)
+    }
+
+    /// Save now (the person asked with /save).
+    pub fn person_save(&mut self) -> Result<(), EngineError> {
+        self.transcript
+            .record("user_command", json!({"command": "save"}))?;
+        self.save()
+    }
+
+    /// Resources the ledger shows as live.
+    pub fn live_resources(&mut self, ui: &mut dyn Ui) -> Vec<String> {
+        Executor {
+            state: &mut self.state,
+            workspace: &self.workspace,
+            ui,
+        }
+        .live_resources()
+    }
+}

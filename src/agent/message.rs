@@ -1,0 +1,293 @@
+//! Our own conversation types. The model server's wire types appear only in `openai.rs`, so a
+//! change of client library touches one file.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Who said it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The persona and stage guidance.
+    System,
+    /// The developer (or the executor speaking for the session, marked as such).
+    User,
+    /// The model.
+    Assistant,
+    /// A tool's result.
+    Tool,
+}
+
+/// One message of the conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// Who said it.
+    pub role: Role,
+    /// The text (for a tool message, the tool's result as JSON text).
+    #[serde(default)]
+    pub content: String,
+    /// The tool calls of an assistant message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// For a tool message, the call it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+}
+
+impl Message {
+    /// A system message.
+    pub fn system(text: impl Into<String>) -> Self {
+        Self::plain(Role::System, text)
+    }
+
+    /// A user message.
+    pub fn user(text: impl Into<String>) -> Self {
+        Self::plain(Role::User, text)
+    }
+
+    /// An assistant message with its tool calls.
+    pub fn assistant(text: impl Into<String>, calls: Vec<ToolCall>) -> Self {
+        Self {
+            role: Role::Assistant,
+            content: text.into(),
+            tool_calls: calls,
+            tool_call_id: None,
+        }
+    }
+
+    /// A tool result answering call `id`.
+    pub fn tool(id: &str, content: impl Into<String>) -> Self {
+        Self {
+            role: Role::Tool,
+            content: content.into(),
+            tool_calls: Vec::new(),
+            tool_call_id: Some(id.to_string()),
+        }
+    }
+
+    fn plain(role: Role, text: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: text.into(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
+    }
+}
+
+/// A tool call as the model made it; `arguments` is the JSON text exactly as streamed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// The call id the result must quote.
+    pub id: String,
+    /// The tool's name.
+    pub name: String,
+    /// The arguments, as JSON text (possibly malformed: the executor checks).
+    pub arguments: String,
+}
+
+/// A tool as the model sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolSpec {
+    /// Name.
+    pub name: String,
+    /// What it does and when to use it.
+    pub description: String,
+    /// JSON Schema of its arguments, generated from the Rust type that parses them.
+    pub parameters: serde_json::Value,
+}
+
+/// What the model is asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatRequest {
+    /// The conversation so far, system message first.
+    pub messages: Vec<Message>,
+    /// The tools it may call.
+    pub tools: Vec<ToolSpec>,
+}
+
+/// The model's complete answer.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Reply {
+    /// Its text.
+    #[serde(default)]
+    pub text: String,
+    /// Its tool calls, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// Why it stopped (`stop`, `tool_calls`, `length`, …), when the server said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish: Option<String>,
+}
+
+/// One piece of a streamed answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delta {
+    /// More text.
+    Text(String),
+    /// Part of tool call number `index`: any of id, name, and a fragment of the arguments.
+    ToolCall {
+        /// Position of the call in the reply, as the server numbers it.
+        index: u32,
+        /// The call id (usually only in the first fragment).
+        id: Option<String>,
+        /// The tool name (usually only in the first fragment).
+        name: Option<String>,
+        /// The next fragment of the JSON arguments.
+        arguments: Option<String>,
+    },
+    /// The reason the answer ended.
+    Finish(String),
+}
+
+#[derive(Debug, Default)]
+struct Partial {
+    id: Option<String>,
+    name: String,
+    arguments: String,
+}
+
+/// Builds a [`Reply`] from streamed deltas. Servers differ: most send a call's id and name once
+/// and then argument fragments keyed by index; some send every call whole; some reuse index 0
+/// for each new call. All three assemble to the same reply.
+#[derive(Debug, Default)]
+pub struct Assembler {
+    text: String,
+    calls: BTreeMap<u32, Partial>,
+    // Where a server that reuses an index has its calls moved to.
+    remap: BTreeMap<u32, u32>,
+    next_free: u32,
+    finish: Option<String>,
+}
+
+impl Assembler {
+    /// Start an empty reply.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add one delta.
+    pub fn push(&mut self, delta: Delta) {
+        match delta {
+            Delta::Text(t) => self.text.push_str(&t),
+            Delta::Finish(f) => self.finish = Some(f),
+            Delta::ToolCall {
+                index,
+                id,
+                name,
+                arguments,
+            } => {
+                let mut slot = self.remap.get(&index).copied().unwrap_or(index);
+                // A new id at an index that already holds a finished-looking call is a new call.
+                if let (Some(new_id), Some(existing)) = (&id, self.calls.get(&slot))
+                    && existing.id.as_deref().is_some_and(|old| old != new_id)
+                {
+                    slot = self
+                        .next_free
+                        .max(self.calls.keys().max().map_or(0, |k| k + 1));
+                    self.remap.insert(index, slot);
+                }
+                self.next_free = self.next_free.max(slot + 1);
+                let call = self.calls.entry(slot).or_default();
+                if let Some(id) = id.filter(|s| !s.is_empty()) {
+                    call.id = Some(id);
+                }
+                if let Some(n) = name {
+                    // Names arrive whole; a repeated name is the same name, not a suffix.
+                    if call.name != n {
+                        call.name.push_str(&n);
+                    }
+                }
+                if let Some(a) = arguments {
+                    call.arguments.push_str(&a);
+                }
+            }
+        }
+    }
+
+    /// The text received so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The finished reply. Calls without an id get one, so every result can name its call.
+    pub fn finish(self) -> Reply {
+        let tool_calls = self
+            .calls
+            .into_values()
+            .enumerate()
+            .map(|(i, p)| ToolCall {
+                id: p.id.unwrap_or_else(|| format!("call_{i}")),
+                name: p.name,
+                arguments: if p.arguments.trim().is_empty() {
+                    "{}".to_string()
+                } else {
+                    p.arguments
+                },
+            })
+            .collect();
+        Reply {
+            text: self.text,
+            tool_calls,
+            finish: self.finish,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(index: u32, id: Option<&str>, name: Option<&str>, args: Option<&str>) -> Delta {
+        Delta::ToolCall {
+            index,
+            id: id.map(str::to_string),
+            name: name.map(str::to_string),
+            arguments: args.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn split_arguments_and_parallel_calls_assemble_in_order() {
+        let mut a = Assembler::new();
+        a.push(Delta::Text("Let me ".into()));
+        a.push(Delta::Text("check.".into()));
+        a.push(part(0, Some("c1"), Some("estimate_cost"), Some("{\"sca")));
+        a.push(part(1, Some("c2"), Some("check_environment"), None));
+        a.push(part(0, None, None, Some("le\": \"2\"}")));
+        a.push(part(1, None, None, Some("{}")));
+        a.push(Delta::Finish("tool_calls".into()));
+        let r = a.finish();
+        assert_eq!(r.text, "Let me check.");
+        assert_eq!(r.tool_calls.len(), 2);
+        assert_eq!(r.tool_calls[0].name, "estimate_cost");
+        assert_eq!(r.tool_calls[0].arguments, "{\"scale\": \"2\"}");
+        assert_eq!(r.tool_calls[1].id, "c2");
+        assert_eq!(r.finish.as_deref(), Some("tool_calls"));
+    }
+
+    #[test]
+    fn calls_sent_whole_at_a_reused_index_stay_separate() {
+        let mut a = Assembler::new();
+        a.push(part(0, Some("a"), Some("x"), Some("{}")));
+        a.push(part(0, Some("b"), Some("y"), Some("{\"k\":1}")));
+        let r = a.finish();
+        assert_eq!(
+            r.tool_calls
+                .iter()
+                .map(|c| (c.id.as_str(), c.name.as_str(), c.arguments.as_str()))
+                .collect::<Vec<_>>(),
+            vec![("a", "x", "{}"), ("b", "y", "{\"k\":1}")]
+        );
+    }
+
+    #[test]
+    fn missing_ids_and_empty_arguments_are_filled_in() {
+        let mut a = Assembler::new();
+        a.push(part(3, None, Some("check_environment"), None));
+        let r = a.finish();
+        assert_eq!(r.tool_calls[0].id, "call_0");
+        assert_eq!(r.tool_calls[0].arguments, "{}");
+    }
+}

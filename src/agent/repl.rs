@@ -1,0 +1,423 @@
+//! The terminal: the REPL (rustyline) and the terminal side of the executor's [`Ui`]. Replays
+//! and the demo print through the same [`Printer`], with recorded answers instead of a person.
+
+use std::collections::VecDeque;
+use std::io::Write;
+
+use rustyline::DefaultEditor;
+use rustyline::error::ReadlineError;
+
+use super::engine::{Engine, EngineError, TurnEnd};
+use super::executor::Ui;
+use super::session::{DESIGN_FILE, LESSONS_FILE};
+use crate::render::analysis::STAGE4_FILE;
+use crate::render::docs::{STAGE1_FILE, STAGE2_FILE};
+
+/// Prints model text and executor lines to a writer.
+pub struct Printer<W: Write + Send> {
+    out: W,
+    mid_text: bool,
+}
+
+impl<W: Write + Send> Printer<W> {
+    /// A printer to `out`.
+    pub fn new(out: W) -> Self {
+        Self {
+            out,
+            mid_text: false,
+        }
+    }
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn text(&mut self, s: &str) {
+        if !self.mid_text {
+            let _ = write!(self.out, "architect> ");
+            self.mid_text = true;
+        }
+        let _ = write!(self.out, "{s}");
+        let _ = self.out.flush();
+    }
+
+    fn end(&mut self) {
+        if self.mid_text {
+            let _ = writeln!(self.out);
+            self.mid_text = false;
+        }
+    }
+
+    fn info(&mut self, s: &str) {
+        self.end();
+        let _ = writeln!(self.out, "  {s}");
+    }
+
+    fn line(&mut self, s: &str) {
+        self.end();
+        let _ = writeln!(self.out, "{s}");
+    }
+}
+
+/// Answers approvals from a recording, in order, noting any that do not match.
+pub struct RecordedUi<W: Write + Send> {
+    /// Where things are printed.
+    pub printer: Printer<W>,
+    approvals: VecDeque<(String, bool)>,
+    /// Approvals asked that the recording did not have, or for another tool.
+    pub drift: Vec<String>,
+}
+
+impl<W: Write + Send> RecordedUi<W> {
+    /// A UI answering with `approvals`.
+    pub fn new(out: W, approvals: Vec<(String, bool)>) -> Self {
+        Self {
+            printer: Printer::new(out),
+            approvals: approvals.into(),
+            drift: Vec::new(),
+        }
+    }
+
+    /// Print a line of the replay itself (the person's input, headings).
+    pub fn line(&mut self, s: &str) {
+        self.printer.line(s);
+    }
+}
+
+impl<W: Write + Send> Ui for RecordedUi<W> {
+    fn text(&mut self, s: &str) {
+        self.printer.text(s);
+    }
+    fn end_reply(&mut self) {
+        self.printer.end();
+    }
+    fn info(&mut self, s: &str) {
+        self.printer.info(s);
+    }
+    fn approve(&mut self, tool: &str, summary: &str) -> bool {
+        for l in summary.lines() {
+            self.printer.info(&format!("│ {l}"));
+        }
+        let answer = match self.approvals.pop_front() {
+            Some((t, yes)) if t == tool => yes,
+            Some((t, yes)) => {
+                self.drift.push(format!(
+                    "approval for {tool} asked where the recording answered one for {t}"
+                ));
+                yes
+            }
+            None => {
+                self.drift.push(format!(
+                    "approval for {tool} asked; the recording has none left"
+                ));
+                false
+            }
+        };
+        self.printer.info(&format!(
+            "│ Approve? {} (recorded answer)",
+            if answer { "yes" } else { "no" }
+        ));
+        answer
+    }
+}
+
+/// The interactive terminal.
+pub struct Terminal {
+    printer: Printer<std::io::Stdout>,
+    editor: Option<DefaultEditor>,
+}
+
+impl Terminal {
+    fn read(&mut self, prompt: &str) -> Result<String, ReadlineError> {
+        match &mut self.editor {
+            Some(e) => e.readline(prompt),
+            None => {
+                // No line editor (e.g. no terminal): plain lines from stdin.
+                print!("{prompt}");
+                let _ = std::io::stdout().flush();
+                let mut s = String::new();
+                match std::io::stdin().read_line(&mut s) {
+                    Ok(0) => Err(ReadlineError::Eof),
+                    Ok(_) => Ok(s.trim_end_matches(['\r', '\n']).to_string()),
+                    Err(e) => Err(ReadlineError::Io(e)),
+                }
+            }
+        }
+    }
+}
+
+impl Ui for Terminal {
+    fn text(&mut self, s: &str) {
+        self.printer.text(s);
+    }
+    fn end_reply(&mut self) {
+        self.printer.end();
+    }
+    fn info(&mut self, s: &str) {
+        self.printer.info(s);
+    }
+    fn approve(&mut self, _tool: &str, summary: &str) -> bool {
+        for l in summary.lines() {
+            self.printer.info(&format!("│ {l}"));
+        }
+        loop {
+            match self.read("  │ Approve? Type yes or no: ") {
+                Ok(a) => match a.trim().to_ascii_lowercase().as_str() {
+                    "yes" | "y" => return true,
+                    "no" | "n" | "" => return false,
+                    _ => continue,
+                },
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+const HELP: &str = "\
+Talk to the Architect in plain words. Each stage ends with a question only you can answer.
+A line ending in \\ continues on the next line. Ctrl-C cancels a running answer; Ctrl-D leaves.
+  /help      this help
+  /stage     the current stage, its question and what it still needs
+  /status    model, workspace, transcript, design and live resources
+  /docs      the documents written so far
+  /cost      estimate the design's monthly cost and one benchmark run
+  /cleanup   delete everything this session created (asks first)
+  /save      save the session now (it is also saved after every step)
+  /quit      leave (the session can be resumed with chat --resume)";
+
+fn docs_written(engine: &Engine) -> Vec<String> {
+    let mut v: Vec<String> = [
+        STAGE1_FILE,
+        STAGE2_FILE,
+        STAGE4_FILE,
+        LESSONS_FILE,
+        DESIGN_FILE,
+    ]
+    .iter()
+    .filter(|f| engine.workspace.file(f).exists())
+    .map(|f| engine.workspace.file(f).display().to_string())
+    .collect();
+    for r in &engine.state.runs {
+        v.push(format!(
+            "{} (run {})",
+            engine.workspace.file(&r.dir).display(),
+            r.number
+        ));
+    }
+    if engine.workspace.file("scripts").exists() {
+        v.push(engine.workspace.file("scripts").display().to_string());
+    }
+    v
+}
+
+/// What the person's line asks for.
+enum Command {
+    Say(String),
+    Quit,
+    Nothing,
+}
+
+fn slash(engine: &mut Engine, ui: &mut Terminal, line: &str) -> Result<Command, EngineError> {
+    let cmd = line.split_whitespace().next().unwrap_or("");
+    match cmd {
+        "/help" => ui.printer.line(HELP),
+        "/stage" => {
+            let s = engine.state.stage;
+            ui.printer.line(&format!(
+                "Stage {} · {} — closes with: {}",
+                s.number(),
+                s.name(),
+                s.question()
+            ));
+            let missing = engine.state.missing();
+            if missing.is_empty() {
+                ui.printer
+                    .line("  Its work is done: answer the question to go on.");
+            }
+            for m in missing {
+                ui.printer.line(&format!("  still needed: {m}"));
+            }
+        }
+        "/status" => {
+            ui.printer
+                .line(&format!("model:      {}", engine.model_name()));
+            ui.printer
+                .line(&format!("workspace:  {}", engine.workspace.dir.display()));
+            ui.printer.line(&format!(
+                "transcript: {}",
+                engine.transcript_path().display()
+            ));
+            ui.printer.line(&format!(
+                "stage:      {} · {}",
+                engine.state.stage.number(),
+                engine.state.stage.name()
+            ));
+            for l in engine.state.summary_lines() {
+                ui.printer.line(&format!("  {l}"));
+            }
+            let live = engine.live_resources(ui);
+            ui.printer.line(&format!(
+                "live resources: {}",
+                if live.is_empty() {
+                    "none".to_string()
+                } else {
+                    live.join(", ")
+                }
+            ));
+        }
+        "/docs" => {
+            let docs = docs_written(engine);
+            if docs.is_empty() {
+                ui.printer.line("Nothing written yet.");
+            }
+            for d in docs {
+                ui.printer.line(&format!("  {d}"));
+            }
+        }
+        "/cost" => {
+            let o = engine.person_tool("estimate_cost", ui)?;
+            if o.ok {
+                let m = &o.content["monthly"];
+                let usd = |v: &serde_json::Value| {
+                    v.as_str()
+                        .and_then(|s| s.parse::<rust_decimal::Decimal>().ok())
+                        .map_or("?".to_string(), crate::render::usd)
+                };
+                ui.printer.line(&format!(
+                    "Monthly on-demand estimate at peak: ${} (requests ${}, storage ${}; budget ${}). \
+                     One benchmark run: ${}",
+                    usd(&m["total_at_peak"]),
+                    usd(&m["requests_at_peak"]),
+                    usd(&m["storage_monthly"]),
+                    usd(&m["budget"]),
+                    usd(&o.content["benchmark"]["total"])
+                ));
+            }
+        }
+        "/cleanup" => {
+            engine.person_tool("clean_up", ui)?;
+        }
+        "/save" => {
+            engine.person_save()?;
+            ui.printer.line(&format!(
+                "Saved in {} (resume with chat --resume).",
+                engine.workspace.dir.display()
+            ));
+        }
+        "/quit" | "/exit" => return Ok(Command::Quit),
+        _ => ui
+            .printer
+            .line(&format!("Unknown command {cmd}; /help lists them.")),
+    }
+    Ok(Command::Nothing)
+}
+
+fn offer_cleanup(engine: &mut Engine, ui: &mut Terminal) -> Result<(), EngineError> {
+    let live = engine.live_resources(ui);
+    if live.is_empty() {
+        return Ok(());
+    }
+    ui.printer.line(&format!(
+        "Warning: {} resource(s) this session created are still there: {}",
+        live.len(),
+        live.join(", ")
+    ));
+    match ui.read("Remove them now? Type yes or no: ") {
+        Ok(a) if matches!(a.trim().to_ascii_lowercase().as_str(), "yes" | "y") => {
+            engine.person_tool("clean_up", ui)?;
+        }
+        _ => ui.printer.line(
+            "Left in place. Remove them later with `ddb-architect chat --resume` then /cleanup, \
+             or `ddb-architect cleanup`.",
+        ),
+    }
+    Ok(())
+}
+
+/// Run the interactive session until the person leaves or the session completes.
+pub fn run(engine: &mut Engine) -> Result<(), EngineError> {
+    let history = engine.workspace.file("history.txt");
+    let editor = DefaultEditor::new().ok().map(|mut e| {
+        let _ = e.load_history(&history);
+        e
+    });
+    let mut ui = Terminal {
+        printer: Printer::new(std::io::stdout()),
+        editor,
+    };
+    ui.printer.line(&format!(
+        "ddb-architect · {} · workspace {} · /help for commands",
+        engine.model_name(),
+        engine.workspace.dir.display()
+    ));
+    let stage = engine.state.stage;
+    ui.printer.line(&format!(
+        "Stage {} · {} — {}",
+        stage.number(),
+        stage.name(),
+        if let Some(g) = engine.state.gate {
+            g.question().to_string()
+        } else {
+            "say hello to begin".to_string()
+        }
+    ));
+    let mut pending = String::new();
+    loop {
+        let prompt = if pending.is_empty() { "you> " } else { "...> " };
+        let line = match ui.read(prompt) {
+            Ok(l) => l,
+            Err(ReadlineError::Interrupted) => {
+                pending.clear();
+                ui.printer
+                    .line("(Ctrl-D or /quit leaves; the session is saved.)");
+                continue;
+            }
+            Err(ReadlineError::Eof) => {
+                offer_cleanup(engine, &mut ui)?;
+                break;
+            }
+            Err(e) => {
+                ui.printer.line(&format!("error reading input: {e}"));
+                break;
+            }
+        };
+        if let Some(stripped) = line.strip_suffix('\\') {
+            pending.push_str(stripped);
+            pending.push('\n');
+            continue;
+        }
+        pending.push_str(&line);
+        let input = std::mem::take(&mut pending);
+        if input.trim().is_empty() {
+            continue;
+        }
+        if let Some(e) = &mut ui.editor {
+            let _ = e.add_history_entry(input.as_str());
+            let _ = e.save_history(&history);
+        }
+        let command = if input.trim_start().starts_with('/') {
+            slash(engine, &mut ui, input.trim())?
+        } else {
+            Command::Say(input)
+        };
+        match command {
+            Command::Nothing => {}
+            Command::Quit => {
+                offer_cleanup(engine, &mut ui)?;
+                break;
+            }
+            Command::Say(text) => {
+                if engine.handle(&text, &mut ui)? == TurnEnd::Complete {
+                    break;
+                }
+            }
+        }
+    }
+    ui.printer.line(&format!(
+        "Session saved in {}. Continue with: ddb-architect chat --resume --workspace {}",
+        engine.workspace.dir.display(),
+        engine.workspace.dir.display()
+    ));
+    Ok(())
+}

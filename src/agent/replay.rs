@@ -1,0 +1,93 @@
+//! Replaying a transcript through the real executor: the person's lines, the model's answers and
+//! the approvals come from the recording; every tool runs for real.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError};
+
+use super::engine::{self, Engine, EngineError, TurnEnd};
+use super::repl::RecordedUi;
+use super::scripted::ScriptedModel;
+use super::transcript::{self, Script};
+
+/// What a replay found.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Where the replay diverged from its recording; empty when it did not.
+    pub drift: Vec<String>,
+    /// How the last turn ended.
+    pub end: Option<TurnEnd>,
+    /// The new transcript the replay wrote.
+    pub transcript: PathBuf,
+    /// The session's stage at the end.
+    pub stage: super::session::Stage,
+    /// The session completed (Stage 5's question answered).
+    pub complete: bool,
+}
+
+/// Load the script of a transcript file (or of transcript text, `name` naming it in errors).
+pub fn load_script(name: &Path, text: &str) -> Result<Script, transcript::TranscriptError> {
+    let envelopes = transcript::parse(name, text)?;
+    transcript::script(name, &envelopes)
+}
+
+/// Whether a recording was made in local mode (its first session record says so).
+pub fn recorded_local(text: &str) -> bool {
+    transcript::parse(Path::new("-"), text)
+        .ok()
+        .and_then(|e| {
+            e.into_iter()
+                .find(|e| e.kind == "session")
+                .and_then(|e| e.payload["local"].as_bool())
+        })
+        .unwrap_or(false)
+}
+
+/// Replay `script` in a new session described by `o`, printing to `out`.
+pub fn replay<W: Write + Send>(
+    script: Script,
+    model_name: &str,
+    o: engine::Options,
+    out: W,
+) -> Result<(Report, W), EngineError> {
+    let model = Arc::new(ScriptedModel::new(model_name, script.replies));
+    let drift_log = model.drift();
+    let mut engine = Engine::start(model.clone(), o)?;
+    let mut ui = RecordedUi::new(out, script.approvals);
+    let mut end = None;
+    let mut drift = Vec::new();
+    for input in &script.inputs {
+        ui.line(&format!("\nyou> {input}"));
+        let e = engine.handle(input, &mut ui)?;
+        let stop = matches!(e, TurnEnd::Complete | TurnEnd::ModelFailed(_));
+        if let TurnEnd::ModelFailed(m) = &e {
+            drift.push(format!("the replay stopped: {m}"));
+        }
+        end = Some(e);
+        if stop {
+            break;
+        }
+    }
+    drift.extend(
+        drift_log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned(),
+    );
+    drift.extend(ui.drift.iter().cloned());
+    if model.remaining() > 0 {
+        drift.push(format!(
+            "{} recorded model answer(s) were never asked for",
+            model.remaining()
+        ));
+    }
+    let report = Report {
+        drift,
+        end,
+        transcript: engine.transcript_path().to_path_buf(),
+        stage: engine.state.stage,
+        complete: engine.state.complete,
+    };
+    Ok((report, ui.printer.into_inner()))
+}

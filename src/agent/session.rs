@@ -1,0 +1,343 @@
+//! A session's state: the stage, what each stage has produced, and the conversation. Saved in
+//! the workspace after every step, so `chat --resume` continues where a session stopped.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::message::Message;
+use crate::design::Design;
+
+/// State file format version.
+pub const STATE_VERSION: u32 = 1;
+/// The state file in the workspace.
+pub const STATE_FILE: &str = "session.json";
+/// The transcript in the workspace.
+pub const TRANSCRIPT_FILE: &str = "transcript.jsonl";
+/// The current design in the workspace.
+pub const DESIGN_FILE: &str = "design.json";
+/// Stage 5's closing notes.
+pub const LESSONS_FILE: &str = "Stage5_LessonsLearned.md";
+
+/// The six stages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// 0: tools and credentials.
+    Environment,
+    /// 1: the application, its entities and access patterns.
+    Requirements,
+    /// 2: tables and indexes.
+    DataModel,
+    /// 3: tables, role, Lambda, run.
+    Benchmark,
+    /// 4: what the run says.
+    Analysis,
+    /// 5: remove everything.
+    Cleanup,
+}
+
+impl Stage {
+    /// Every stage in order.
+    pub const ALL: [Stage; 6] = [
+        Stage::Environment,
+        Stage::Requirements,
+        Stage::DataModel,
+        Stage::Benchmark,
+        Stage::Analysis,
+        Stage::Cleanup,
+    ];
+
+    /// 0 to 5.
+    pub fn number(self) -> u8 {
+        self as u8
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Environment => "Environment",
+            Stage::Requirements => "Requirements",
+            Stage::DataModel => "Data model",
+            Stage::Benchmark => "Benchmark",
+            Stage::Analysis => "Analysis",
+            Stage::Cleanup => "Cleanup",
+        }
+    }
+
+    /// The question that closes it; only the person's own answer passes it.
+    pub fn question(self) -> &'static str {
+        match self {
+            Stage::Environment => "Environment ready? Type yes to continue.",
+            Stage::Requirements => "Requirements confirmed? Type yes to continue.",
+            Stage::DataModel => "Data model approved? Type yes to continue.",
+            Stage::Benchmark => "Benchmark completed? Type yes to continue.",
+            Stage::Analysis => "Choose: optimize, accept or redesign?",
+            Stage::Cleanup => "Resources cleaned up? Type yes to complete.",
+        }
+    }
+}
+
+/// The person's answer to Stage 4's question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Choice {
+    /// Tune the benchmark and measure again (back to Stage 3, design unchanged).
+    Optimize,
+    /// Keep the model and clean up (Stage 5).
+    Accept,
+    /// Change the data model (back to Stage 2; the earlier run is kept for comparison).
+    Redesign,
+}
+
+/// A benchmark run of this session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// 1, 2, …
+    pub number: u32,
+    /// Folder (relative to the workspace) holding its results, charts and analysis.
+    pub dir: String,
+    /// Design iteration it measured.
+    pub iteration: u32,
+    /// True when a worker failed or stopped early.
+    pub partial: bool,
+}
+
+/// Everything a session has done so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// Format version.
+    pub version: u32,
+    /// The current stage.
+    pub stage: Stage,
+    /// Runs against the embedded emulator instead of AWS.
+    pub local: bool,
+    /// AWS profile for real runs.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// Stage 0 passed its checks.
+    #[serde(default)]
+    pub environment_ok: bool,
+    /// The design (requirements from Stage 1; tables from Stage 2).
+    #[serde(default)]
+    pub design: Option<Design>,
+    /// The design has tables and no rule errors.
+    #[serde(default)]
+    pub model_valid: bool,
+    /// Design iteration: 1, and one more for each redesign.
+    pub iteration: u32,
+    /// The benchmark tables of the current iteration exist.
+    #[serde(default)]
+    pub tables_created: bool,
+    /// The role and Lambda function exist (never in local mode).
+    #[serde(default)]
+    pub function_deployed: bool,
+    /// Every run of the session.
+    #[serde(default)]
+    pub runs: Vec<RunRecord>,
+    /// Number of runs when the current Stage 3 began: Stage 3 needs one more.
+    #[serde(default)]
+    pub runs_before_stage: usize,
+    /// The run the current analysis is about.
+    #[serde(default)]
+    pub analysed_run: Option<u32>,
+    /// Cleanup ran and verified nothing of ours is left.
+    #[serde(default)]
+    pub cleaned: bool,
+    /// Lessons learned and next steps are saved.
+    #[serde(default)]
+    pub lessons_saved: bool,
+    /// The stage whose question is waiting for the person's answer.
+    #[serde(default)]
+    pub gate: Option<Stage>,
+    /// Stage 4 answers given so far.
+    #[serde(default)]
+    pub choices: Vec<Choice>,
+    /// The session is complete.
+    #[serde(default)]
+    pub complete: bool,
+    /// The conversation, without the system prompt (which is rendered anew each request).
+    #[serde(default)]
+    pub messages: Vec<Message>,
+}
+
+impl State {
+    /// A new session at Stage 0.
+    pub fn new(local: bool, profile: Option<String>) -> Self {
+        Self {
+            version: STATE_VERSION,
+            stage: Stage::Environment,
+            local,
+            profile,
+            environment_ok: false,
+            design: None,
+            model_valid: false,
+            iteration: 1,
+            tables_created: false,
+            function_deployed: false,
+            runs: Vec::new(),
+            runs_before_stage: 0,
+            analysed_run: None,
+            cleaned: false,
+            lessons_saved: false,
+            gate: None,
+            choices: Vec::new(),
+            complete: false,
+            messages: Vec::new(),
+        }
+    }
+
+    /// What the current stage still needs before its question can be asked; empty when done.
+    pub fn missing(&self) -> Vec<String> {
+        let mut m = Vec::new();
+        match self.stage {
+            Stage::Environment => {
+                if !self.environment_ok {
+                    m.push("a passing environment check (check_environment)".to_string());
+                }
+            }
+            Stage::Requirements => {
+                if self.design.is_none() {
+                    m.push(
+                        "the application, SLA, entities, relationships and access patterns \
+                         (record_requirements)"
+                            .to_string(),
+                    );
+                }
+            }
+            Stage::DataModel => {
+                if !self.model_valid {
+                    m.push("a data model with no rule errors (propose_data_model)".to_string());
+                }
+            }
+            Stage::Benchmark => {
+                if !self.tables_created {
+                    m.push("the benchmark tables (create_tables)".to_string());
+                }
+                if self.runs.len() <= self.runs_before_stage {
+                    m.push("a completed benchmark run (run_benchmark)".to_string());
+                }
+            }
+            Stage::Analysis => {
+                if self.analysed_run != self.runs.last().map(|r| r.number) {
+                    m.push("the analysis of the latest run (write_analysis)".to_string());
+                }
+            }
+            Stage::Cleanup => {
+                if !self.cleaned {
+                    m.push("a verified cleanup (clean_up)".to_string());
+                }
+                if !self.lessons_saved {
+                    m.push("lessons learned and next steps (finish_session)".to_string());
+                }
+            }
+        }
+        m
+    }
+
+    /// A short, stable description for the system prompt: no times, paths or figures that
+    /// change from run to run, so a replay's prompt matches its recording.
+    pub fn summary_lines(&self) -> Vec<String> {
+        let mut s = vec![format!(
+            "Target: {}",
+            if self.local {
+                "the embedded DynamoDB emulator on this machine (local mode: free, no AWS account)"
+            } else {
+                "a real AWS account (every billable step is approved by the developer)"
+            }
+        )];
+        match &self.design {
+            Some(d) => {
+                s.push(format!(
+                    "Design `{}` in {} (iteration {}): {} entities, {} access patterns, {} tables{}",
+                    d.app.name,
+                    d.app.region,
+                    self.iteration,
+                    d.entities.len(),
+                    d.access_patterns.len(),
+                    d.tables.len(),
+                    if self.model_valid {
+                        ", passes every rule"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            None => s.push("No requirements recorded yet.".to_string()),
+        }
+        if self.tables_created {
+            s.push("Benchmark tables exist.".to_string());
+        }
+        if self.function_deployed {
+            s.push("The benchmark role and Lambda function exist.".to_string());
+        }
+        if !self.runs.is_empty() {
+            s.push(format!(
+                "Benchmark runs so far: {} (latest measured design iteration {}).",
+                self.runs.len(),
+                self.runs.last().map_or(0, |r| r.iteration)
+            ));
+        }
+        if let Some(c) = self.choices.last() {
+            s.push(format!("Last Stage 4 decision: {c:?}."));
+        }
+        if self.cleaned {
+            s.push("Cleanup verified: nothing of ours is left.".to_string());
+        }
+        s
+    }
+}
+
+/// Where a session keeps its files.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The folder.
+    pub dir: PathBuf,
+}
+
+impl Workspace {
+    /// The workspace in `dir`.
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// A file in the workspace.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Load the saved state, if any.
+    pub fn load(&self) -> Result<Option<State>, String> {
+        let path = self.file(STATE_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        let state: State = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a session state file: {e}", path.display()))?;
+        if state.version != STATE_VERSION {
+            return Err(format!(
+                "{} has version {} (this build reads {STATE_VERSION})",
+                path.display(),
+                state.version
+            ));
+        }
+        Ok(Some(state))
+    }
+
+    /// Save the state (written to a temporary file, then renamed, so a crash never leaves half
+    /// a file).
+    pub fn save(&self, state: &State) -> Result<(), String> {
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
+        let path = self.file(STATE_FILE);
+        let tmp = self.file(".session.json.tmp");
+        let text = serde_json::to_string_pretty(state).map_err(|e| e.to_string())?;
+        std::fs::write(&tmp, text)
+            .and_then(|_| std::fs::rename(&tmp, &path))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+}
