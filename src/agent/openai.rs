@@ -216,6 +216,7 @@ impl OpenAiModel {
             .with_retries(|| chat.create_stream(body.clone()))
             .await?;
         let mut assembler = Assembler::new();
+        let mut any = false;
         loop {
             let next = tokio::time::timeout(self.endpoint.timeout, stream.next()).await;
             let item = match next {
@@ -232,11 +233,19 @@ impl OpenAiModel {
             let value =
                 serde_json::to_value(&chunk).map_err(|e| ModelError::Protocol(e.to_string()))?;
             for delta in chunk_deltas(&value)? {
+                any = true;
                 if let Delta::Text(t) = &delta {
                     on_text(t);
                 }
                 assembler.push(delta);
             }
+        }
+        if !any {
+            // Some servers answer a streamed request with a plain JSON body, which reads as an
+            // empty stream.
+            return Err(ModelError::Protocol(
+                "the streamed answer was empty".to_string(),
+            ));
         }
         Ok(assembler.finish())
     }

@@ -138,3 +138,10 @@ pub fn examples() -> Vec<Design> {
         .map(|p| design::load_file(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
         .collect()
 }
+
+/// A fresh, empty folder for one test (removed first if an earlier run left it).
+pub fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ddb-architect-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}

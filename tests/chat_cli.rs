@@ -1,0 +1,248 @@
+//! `chat` and `demo` as a person runs them: the REPL over piped input against a model server
+//! on loopback, slash commands, resume, and one clear line for each kind of mistake.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ddb-architect"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("OPENAI_API_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run ddb-architect");
+    if let Some(mut s) = child.stdin.take() {
+        let _ = s.write_all(stdin.as_bytes());
+    }
+    child.wait_with_output().expect("wait")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn sse(deltas: &[Value]) -> ResponseTemplate {
+    let mut body = String::new();
+    for d in deltas {
+        let c = json!({"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                       "choices": [{"index": 0, "delta": d, "finish_reason": null}]});
+        body.push_str(&format!("data: {c}\n\n"));
+    }
+    body.push_str("data: [DONE]\n\n");
+    ResponseTemplate::new(200).set_body_raw(body, "text/event-stream")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_repl_talks_to_a_model_server_runs_tools_and_resumes() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(sse(&[
+            json!({"content": "Hello! Checking this machine first."}),
+            json!({"tool_calls": [{"index": 0, "id": "c1", "type": "function",
+                   "function": {"name": "check_environment", "arguments": "{}"}}]}),
+        ]))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(sse(&[json!({"content": "The checklist is above."})]))
+        .mount(&server)
+        .await;
+    let ws = common::scratch("chat-repl");
+    let base = format!("{}/v1", server.uri());
+    let ws_s = ws.to_str().unwrap().to_string();
+    let args = ["chat", "--local", "--base-url", &base, "--workspace", &ws_s];
+    let out = tokio::task::spawn_blocking({
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        move || {
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            run(&a, "/help\nhello\n/stage\n/docs\n/status\n/quit\n")
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("/cleanup"),
+        "help lists the commands: {stdout}"
+    );
+    assert!(
+        stdout.contains("architect> Hello! Checking this machine first."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("✓ check_environment"), "{stdout}");
+    assert!(
+        stdout.contains("▶ Environment ready? Type yes to continue."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Its work is done"), "/stage: {stdout}");
+    assert!(stdout.contains("live resources: none"), "/status: {stdout}");
+    assert!(stdout.contains("chat --resume"), "{stdout}");
+
+    // Resume: the gate is still waiting, and yes passes it.
+    let args = [
+        "chat",
+        "--local",
+        "--resume",
+        "--base-url",
+        &base,
+        "--workspace",
+        &ws_s,
+    ];
+    let out = tokio::task::spawn_blocking({
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        move || {
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            run(&a, "yes\n")
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("Stage 1 · Requirements"), "{stdout}");
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.join("session.json")).unwrap()).unwrap();
+    assert_eq!(state["stage"], "requirements");
+    // Every request the server saw carried the persona and the tools.
+    for r in server.received_requests().await.unwrap() {
+        let body: Value = r.body_json().unwrap();
+        assert_eq!(body["messages"][0]["role"], "system");
+        assert_eq!(body["tools"].as_array().map(Vec::len), Some(11));
+    }
+    let _ = std::fs::remove_dir_all(&ws);
+}
+
+#[test]
+fn a_missing_key_is_one_line_with_the_fix() {
+    let out = run(
+        &[
+            "chat",
+            "--base-url",
+            "https://models.example.com/v1",
+            "--api-key-env",
+            "DDB_TEST_NO_SUCH_KEY",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("DDB_TEST_NO_SUCH_KEY"), "{err}");
+}
+
+#[test]
+fn an_unreachable_model_server_keeps_the_session() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let ws = common::scratch("chat-down");
+    let base = format!("http://127.0.0.1:{port}/v1");
+    let out = run(
+        &[
+            "chat",
+            "--local",
+            "--base-url",
+            &base,
+            "--workspace",
+            ws.to_str().unwrap(),
+        ],
+        "hello\n/quit\n",
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("cannot reach the model server"), "{stdout}");
+    assert!(!stdout.contains("panicked"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&ws);
+}
+
+#[test]
+fn replay_and_demo_refuse_bad_input_clearly() {
+    let out = run(&["chat", "--replay", "no/such/transcript.jsonl"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no/such/transcript.jsonl"));
+
+    let ws = common::scratch("chat-badline");
+    std::fs::create_dir_all(&ws).unwrap();
+    let bad = ws.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"v\":1,\"seq\":1,\"ts\":\"x\",\"type\":\"user\",\"payload\":{}}\nnot json\n",
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "chat",
+            "--replay",
+            bad.to_str().unwrap(),
+            "--workspace",
+            ws.join("w").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("bad.jsonl:"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // The demo never deletes a folder it did not make.
+    let keep = ws.join("keep.txt");
+    std::fs::write(&keep, "mine").unwrap();
+    let out = run(&["demo", "--out", ws.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--out"));
+    assert!(keep.exists());
+    let _ = std::fs::remove_dir_all(&ws);
+}
+
+#[test]
+fn the_demo_runs_the_whole_journey() {
+    let ws = common::scratch("demo");
+    let out = run(&["demo", "--out", ws.to_str().unwrap()], "");
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("No drift"), "{stdout}");
+    assert!(stdout.contains("session complete"), "{stdout}");
+    for f in [
+        "Stage1_DomainAndPatterns.md",
+        "Stage2_DataModel.md",
+        "Stage4_BenchmarkAnalysis.md",
+        "Stage5_LessonsLearned.md",
+        "scripts",
+    ] {
+        assert!(ws.join(f).exists(), "{f}");
+    }
+    // Run again into the same folder: an earlier demo's folder is replaced.
+    let out = run(&["demo", "--out", ws.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let _ = std::fs::remove_dir_all(&ws);
+}
