@@ -246,3 +246,67 @@ fn the_demo_runs_the_whole_journey() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let _ = std::fs::remove_dir_all(&ws);
 }
+
+#[test]
+fn leaving_with_live_resources_warns_and_offers_cleanup() {
+    let ws = common::scratch("chat-live");
+    let ws_s = ws.to_str().unwrap();
+    let out = run(
+        &[
+            "deploy",
+            "examples/online-shop.json",
+            "--local",
+            "--yes",
+            "--workspace",
+            ws_s,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let base = format!("http://127.0.0.1:{port}/v1");
+    // /quit, then yes to "remove them now?", then yes to the cleanup's own approval.
+    let out = run(
+        &["chat", "--local", "--base-url", &base, "--workspace", ws_s],
+        "/quit\nyes\nyes\n",
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("Warning: 4 resource(s)"), "{stdout}");
+    assert!(stdout.contains("✓ clean_up"), "{stdout}");
+    let ledger: Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.join("ledger.json")).unwrap()).unwrap();
+    assert!(
+        ledger["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["state"] == "deleted"),
+        "{ledger}"
+    );
+
+    // Ctrl-D (end of input) with nothing live just leaves.
+    let out = run(
+        &[
+            "chat",
+            "--local",
+            "--resume",
+            "--base-url",
+            &base,
+            "--workspace",
+            ws_s,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!text(&out.stdout).contains("Warning"));
+    let _ = std::fs::remove_dir_all(&ws);
+}
