@@ -27,8 +27,32 @@ fn run(args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("wait")
 }
 
+/// `run` off the async test's threads, so the mock server keeps answering meanwhile.
+async fn run_beside_server(args: &[&str], stdin: &str) -> Output {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let stdin = stdin.to_string();
+    tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&a, &stdin)
+    })
+    .await
+    .expect("join")
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+/// The standard output of a run that must have succeeded.
+fn succeeded(out: &Output) -> String {
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    stdout
 }
 
 fn sse(deltas: &[Value]) -> ResponseTemplate {
@@ -62,22 +86,8 @@ async fn the_repl_talks_to_a_model_server_runs_tools_and_resumes() {
     let base = format!("{}/v1", server.uri());
     let ws_s = ws.to_str().unwrap().to_string();
     let args = ["chat", "--local", "--base-url", &base, "--workspace", &ws_s];
-    let out = tokio::task::spawn_blocking({
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        move || {
-            let a: Vec<&str> = args.iter().map(String::as_str).collect();
-            run(&a, "/help\nhello\n/stage\n/docs\n/status\n/quit\n")
-        }
-    })
-    .await
-    .unwrap();
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let out = run_beside_server(&args, "/help\nhello\n/stage\n/docs\n/status\n/quit\n").await;
+    let stdout = succeeded(&out);
     assert!(
         stdout.contains("/cleanup"),
         "help lists the commands: {stdout}"
@@ -105,22 +115,8 @@ async fn the_repl_talks_to_a_model_server_runs_tools_and_resumes() {
         "--workspace",
         &ws_s,
     ];
-    let out = tokio::task::spawn_blocking({
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        move || {
-            let a: Vec<&str> = args.iter().map(String::as_str).collect();
-            run(&a, "yes\n")
-        }
-    })
-    .await
-    .unwrap();
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let out = run_beside_server(&args, "yes\n").await;
+    let stdout = succeeded(&out);
     assert!(stdout.contains("Stage 1 · Requirements"), "{stdout}");
     let state: Value =
         serde_json::from_str(&std::fs::read_to_string(ws.join("session.json")).unwrap()).unwrap();
@@ -223,13 +219,7 @@ fn replay_and_demo_refuse_bad_input_clearly() {
 fn the_demo_runs_the_whole_journey() {
     let ws = common::scratch("demo");
     let out = run(&["demo", "--out", ws.to_str().unwrap()], "");
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = succeeded(&out);
     assert!(stdout.contains("No drift"), "{stdout}");
     assert!(stdout.contains("session complete"), "{stdout}");
     for f in [
@@ -273,13 +263,7 @@ fn leaving_with_live_resources_warns_and_offers_cleanup() {
         &["chat", "--local", "--base-url", &base, "--workspace", ws_s],
         "/quit\nyes\nyes\n",
     );
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = succeeded(&out);
     assert!(stdout.contains("Warning: 4 resource(s)"), "{stdout}");
     assert!(stdout.contains("✓ clean_up"), "{stdout}");
     let ledger: Value =

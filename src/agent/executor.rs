@@ -629,7 +629,7 @@ impl Executor<'_> {
             self.state.function_deployed = false;
         }
         let local = self.state.local;
-        let mut o = deploy::Options::new(&run_id());
+        let mut o = deploy::Options::new(&aws_cmd::run_id());
         o.parts = deploy::Parts::Tables;
         let done = self.connect_blocking(async |c, who, ledger, lines| {
             deploy::deploy(&d, c, who, local, &o, ledger, &mut Yes, lines, "")
@@ -650,7 +650,7 @@ impl Executor<'_> {
         let Some(d) = self.state.design.clone() else {
             return Err("no design".to_string());
         };
-        let mut o = deploy::Options::new(&run_id());
+        let mut o = deploy::Options::new(&aws_cmd::run_id());
         o.parts = deploy::Parts::Function;
         o.memory_mb = a.memory_mb.unwrap_or(1769);
         o.timeout_s = a.timeout_s.unwrap_or(900);
@@ -861,15 +861,6 @@ impl Executor<'_> {
         self.state.lessons_saved = true;
         Ok(json!({"written": [LESSONS_FILE]}))
     }
-}
-
-/// A run id for resource tags: seconds since 1970 and the process id.
-fn run_id() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    format!("{secs:x}-{:x}", std::process::id())
 }
 
 /// Run a command function, capturing what it prints.

@@ -60,32 +60,21 @@ impl<W: Write + Send> Printer<W> {
     }
 }
 
-/// Answers approvals from a recording, in order, noting any that do not match.
-pub struct RecordedUi<W: Write + Send> {
+/// Where the answers to approval questions come from.
+pub trait Answers: Send {
+    /// The answer to "may `tool` go ahead?"; `printer` shows anything said about it.
+    fn answer<W: Write + Send>(&mut self, tool: &str, printer: &mut Printer<W>) -> bool;
+}
+
+/// A printer and a source of answers: the executor's [`Ui`] for the terminal and for replays.
+pub struct Screen<W: Write + Send, A: Answers> {
     /// Where things are printed.
     pub printer: Printer<W>,
-    approvals: VecDeque<(String, bool)>,
-    /// Approvals asked that the recording did not have, or for another tool.
-    pub drift: Vec<String>,
+    /// Where approvals come from.
+    pub answers: A,
 }
 
-impl<W: Write + Send> RecordedUi<W> {
-    /// A UI answering with `approvals`.
-    pub fn new(out: W, approvals: Vec<(String, bool)>) -> Self {
-        Self {
-            printer: Printer::new(out),
-            approvals: approvals.into(),
-            drift: Vec::new(),
-        }
-    }
-
-    /// Print a line of the replay itself (the person's input, headings).
-    pub fn line(&mut self, s: &str) {
-        self.printer.line(s);
-    }
-}
-
-impl<W: Write + Send> Ui for RecordedUi<W> {
+impl<W: Write + Send, A: Answers> Ui for Screen<W, A> {
     fn text(&mut self, s: &str) {
         self.printer.text(s);
     }
@@ -99,6 +88,29 @@ impl<W: Write + Send> Ui for RecordedUi<W> {
         for l in summary.lines() {
             self.printer.info(&format!("│ {l}"));
         }
+        self.answers.answer(tool, &mut self.printer)
+    }
+}
+
+/// Approvals answered from a recording, in order, noting any that do not match.
+pub struct Recorded {
+    approvals: VecDeque<(String, bool)>,
+    /// Approvals asked that the recording did not have, or for another tool.
+    pub drift: Vec<String>,
+}
+
+impl Recorded {
+    /// Answers `approvals` in order.
+    pub fn new(approvals: Vec<(String, bool)>) -> Self {
+        Self {
+            approvals: approvals.into(),
+            drift: Vec::new(),
+        }
+    }
+}
+
+impl Answers for Recorded {
+    fn answer<W: Write + Send>(&mut self, tool: &str, printer: &mut Printer<W>) -> bool {
         let answer = match self.approvals.pop_front() {
             Some((t, yes)) if t == tool => yes,
             Some((t, yes)) => {
@@ -114,7 +126,7 @@ impl<W: Write + Send> Ui for RecordedUi<W> {
                 false
             }
         };
-        self.printer.info(&format!(
+        printer.info(&format!(
             "│ Approve? {} (recorded answer)",
             if answer { "yes" } else { "no" }
         ));
@@ -122,13 +134,30 @@ impl<W: Write + Send> Ui for RecordedUi<W> {
     }
 }
 
-/// The interactive terminal.
-pub struct Terminal {
-    printer: Printer<std::io::Stdout>,
+/// A replay's screen.
+pub type RecordedUi<W> = Screen<W, Recorded>;
+
+impl<W: Write + Send> RecordedUi<W> {
+    /// Print to `out`, answering with `approvals`.
+    pub fn recorded(out: W, approvals: Vec<(String, bool)>) -> Self {
+        Screen {
+            printer: Printer::new(out),
+            answers: Recorded::new(approvals),
+        }
+    }
+
+    /// Print a line of the replay itself (the person's input, headings).
+    pub fn line(&mut self, s: &str) {
+        self.printer.line(s);
+    }
+}
+
+/// The person at the keyboard.
+pub struct Keyboard {
     editor: Option<DefaultEditor>,
 }
 
-impl Terminal {
+impl Keyboard {
     fn read(&mut self, prompt: &str) -> Result<String, ReadlineError> {
         match &mut self.editor {
             Some(e) => e.readline(prompt),
@@ -147,20 +176,9 @@ impl Terminal {
     }
 }
 
-impl Ui for Terminal {
-    fn text(&mut self, s: &str) {
-        self.printer.text(s);
-    }
-    fn end_reply(&mut self) {
-        self.printer.end();
-    }
-    fn info(&mut self, s: &str) {
-        self.printer.info(s);
-    }
-    fn approve(&mut self, _tool: &str, summary: &str) -> bool {
-        for l in summary.lines() {
-            self.printer.info(&format!("│ {l}"));
-        }
+impl Answers for Keyboard {
+    fn answer<W: Write + Send>(&mut self, _tool: &str, printer: &mut Printer<W>) -> bool {
+        printer.end();
         loop {
             match self.read("  │ Approve? Type yes or no: ") {
                 Ok(a) => match a.trim().to_ascii_lowercase().as_str() {
@@ -171,6 +189,15 @@ impl Ui for Terminal {
                 Err(_) => return false,
             }
         }
+    }
+}
+
+/// The interactive terminal.
+type Terminal = Screen<std::io::Stdout, Keyboard>;
+
+impl Terminal {
+    fn read(&mut self, prompt: &str) -> Result<String, ReadlineError> {
+        self.answers.read(prompt)
     }
 }
 
@@ -344,7 +371,7 @@ pub fn run(engine: &mut Engine) -> Result<(), EngineError> {
     });
     let mut ui = Terminal {
         printer: Printer::new(std::io::stdout()),
-        editor,
+        answers: Keyboard { editor },
     };
     ui.printer.line(&format!(
         "ddb-architect · {} · workspace {} · /help for commands",
@@ -392,7 +419,7 @@ pub fn run(engine: &mut Engine) -> Result<(), EngineError> {
         if input.trim().is_empty() {
             continue;
         }
-        if let Some(e) = &mut ui.editor {
+        if let Some(e) = &mut ui.answers.editor {
             let _ = e.add_history_entry(input.as_str());
             let _ = e.save_history(&history);
         }

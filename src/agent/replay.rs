@@ -53,7 +53,7 @@ pub fn replay<W: Write + Send>(
     let model = Arc::new(ScriptedModel::new(model_name, script.replies));
     let drift_log = model.drift();
     let mut engine = Engine::start(model.clone(), o)?;
-    let mut ui = RecordedUi::new(out, script.approvals);
+    let mut ui = RecordedUi::recorded(out, script.approvals);
     let mut end = None;
     let mut drift = Vec::new();
     for input in &script.inputs {
@@ -75,7 +75,7 @@ pub fn replay<W: Write + Send>(
             .iter()
             .cloned(),
     );
-    drift.extend(ui.drift.iter().cloned());
+    drift.extend(ui.answers.drift.iter().cloned());
     if model.remaining() > 0 {
         drift.push(format!(
             "{} recorded model answer(s) were never asked for",
