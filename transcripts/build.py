@@ -38,11 +38,11 @@ class Script:
     def approve(self, tool, yes):
         self.add("approval", {"tool": tool, "approved": yes})
 
-    def write(self, name):
+    def write(self, name, local=True):
         with open(os.path.join(HERE, "scripted", name), "w") as f:
             f.write(json.dumps({"v": 1, "seq": 0, "ts": "2026-11-24T00:00:00Z", "type": "session",
                                 "payload": {"tool": "ddb-architect", "model": "scripted",
-                                            "source": "scripted", "local": True}}) + "\n")
+                                            "source": "scripted", "local": local}}) + "\n")
             for l in self.lines:
                 f.write(json.dumps(l) + "\n")
 
@@ -217,6 +217,35 @@ def redesign():
     return s
 
 
+def aws_account():
+    """A whole journey against an AWS account (the tests point it at moto and the emulator)."""
+    s = Script()
+    opening(s)
+    s.say("Stage 2.", ("propose_data_model", model()))
+    s.say("Every rule passes.")
+    s.user("yes")
+    s.say("Stage 3: the tables first.", ("create_tables", {}))
+    s.approve("create_tables", True)
+    s.say("A short run from this machine before the function exists.",
+          ("run_benchmark", {"items": 50, "scale": "0.1", "duration_s": 1, "warmup_s": 0}))
+    s.approve("run_benchmark", True)
+    s.say("Now the role and the Lambda function, for runs inside the Region.",
+          ("deploy_function", {}))
+    s.approve("deploy_function", True)
+    s.say("All in place.")
+    s.user("yes")
+    s.say("Analysis.", ("write_analysis", {"observations": ["See the SLA table."]}))
+    s.say("Optimize, accept, or redesign?")
+    s.user("accept")
+    s.say("Cleaning up everything.", ("clean_up", {}))
+    s.approve("clean_up", True)
+    s.say("Saving lessons.", ("finish_session", {"lessons": ["Everything was removed."],
+                                                 "next_steps": ["Run at full scale."]}))
+    s.say("Done.")
+    s.user("yes")
+    return s
+
+
 if __name__ == "__main__":
     h = happy()
     # The happy path approves every billable and destructive step.
@@ -226,3 +255,4 @@ if __name__ == "__main__":
     h.write("online-shop.jsonl")
     recovery().write("invalid-design-recovery.jsonl")
     redesign().write("decline-then-redesign.jsonl")
+    aws_account().write("aws-account.jsonl", local=False)

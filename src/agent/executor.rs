@@ -292,8 +292,23 @@ impl Executor<'_> {
         let target = if local {
             "Target: the embedded DynamoDB emulator on this machine (free).".to_string()
         } else {
+            // Who is about to pay: the account is checked (read-only) before the question.
+            let who = self.identity().map_err(|e| {
+                Outcome::fail(
+                    "precondition",
+                    format!("cannot tell which AWS account this would use: {e}"),
+                    "Run check_environment and ask the developer to fix the credentials it names.",
+                )
+            })?;
             format!(
-                "Target: AWS {region}{}.",
+                "Target: AWS account {}{} as {}, Region {}{}.",
+                who.account,
+                who.alias
+                    .as_deref()
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default(),
+                who.arn,
+                who.region,
                 self.state
                     .profile
                     .as_deref()
@@ -398,6 +413,17 @@ impl Executor<'_> {
             ),
             Err(_) => format!("unknown (no built-in prices for {})", d.app.region),
         }
+    }
+
+    fn identity(&self) -> Result<crate::provision::Identity, String> {
+        let rt = aws_cmd::runtime().map_err(|e| e.to_string())?;
+        let target = self.target();
+        rt.block_on(async {
+            aws_cmd::connect(&target)
+                .await
+                .map(|(_, who, _)| who)
+                .map_err(|e| e.to_string())
+        })
     }
 
     fn ledger(&self) -> Result<Ledger, String> {
