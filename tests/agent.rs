@@ -469,3 +469,38 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn resuming_after_a_crash_mid_turn_answers_the_unfinished_calls() {
+    use ddb_architect::agent::message::Message;
+    let dir = common::scratch("agent-crash");
+    let mut state = State::new(true, None);
+    state.messages = vec![
+        Message::user("hello"),
+        Message::assistant(
+            "Two things.",
+            vec![
+                ToolCall {
+                    id: "a".into(),
+                    name: "check_environment".into(),
+                    arguments: "{}".into(),
+                },
+                ToolCall {
+                    id: "b".into(),
+                    name: "check_environment".into(),
+                    arguments: "{}".into(),
+                },
+            ],
+        ),
+        Message::tool("a", "{\"ok\":true}"),
+    ];
+    Workspace::new(&dir).save(&state).unwrap();
+    let mut o = options(&dir);
+    o.resume = true;
+    let engine = Engine::start(Arc::new(ScriptedModel::new("x", vec![])), o).unwrap();
+    let m = &engine.state.messages;
+    assert_eq!(m.len(), 4);
+    assert_eq!(m[3].tool_call_id.as_deref(), Some("b"));
+    assert!(m[3].content.contains("interrupted"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -110,6 +110,45 @@ fn is_yes(input: &str) -> bool {
     )
 }
 
+/// A session that stopped in the middle of a turn can hold tool calls without results, which a
+/// model server refuses; each gets a result saying it was interrupted. Returns how many.
+fn answer_unfinished_calls(state: &mut State) -> usize {
+    let mut repaired = 0;
+    let mut i = 0;
+    while i < state.messages.len() {
+        let calls: Vec<String> = state.messages[i]
+            .tool_calls
+            .iter()
+            .map(|c| c.id.clone())
+            .collect();
+        i += 1;
+        if calls.is_empty() {
+            continue;
+        }
+        // Results, if any, follow their call at once.
+        let mut answered = Vec::new();
+        while i < state.messages.len() && state.messages[i].role == super::message::Role::Tool {
+            answered.extend(state.messages[i].tool_call_id.clone());
+            i += 1;
+        }
+        for id in calls.iter().filter(|c| !answered.contains(c)) {
+            state.messages.insert(
+                i,
+                Message::tool(
+                    id,
+                    json!({"ok": false, "step": "interrupted",
+                           "error": "the session stopped before this call finished",
+                           "fix": "Check the session state (and the ledger) before repeating it."})
+                    .to_string(),
+                ),
+            );
+            i += 1;
+            repaired += 1;
+        }
+    }
+    repaired
+}
+
 impl Engine {
     /// Start a new session or resume the saved one.
     pub fn start(model: Arc<dyn Model>, o: Options) -> Result<Self, EngineError> {
@@ -152,6 +191,11 @@ impl Engine {
         payload["resumed"] = json!(o.resume);
         payload["stage"] = json!(state.stage);
         transcript.record("session", payload)?;
+        let mut state = state;
+        let repaired = answer_unfinished_calls(&mut state);
+        if repaired > 0 {
+            transcript.record("note", json!({"repaired_tool_calls": repaired}))?;
+        }
         let engine = Self {
             state,
             workspace: o.workspace,
@@ -188,6 +232,9 @@ impl Engine {
         if let Some(stage) = self.state.gate {
             if let Some(choice) = answer(stage, input) {
                 return self.pass_gate(stage, choice, input, ui);
+            }
+            if stage == Stage::Analysis && is_yes(input) {
+                ui.info("Stage 4 needs a choice: type optimize, accept or redesign.");
             }
             self.state.messages.push(Message::user(input));
         } else if is_yes(input) && !self.state.missing().is_empty() {

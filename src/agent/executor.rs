@@ -572,6 +572,8 @@ impl Executor<'_> {
         }
         self.state.design = Some(design);
         self.state.model_valid = true;
+        // Tables made for an earlier proposal may not match this one: create_tables replaces them.
+        self.state.tables_created = false;
         Ok(
             json!({"written": [docs::STAGE2_FILE, DESIGN_FILE], "warnings": findings(&report),
                   "key_structures": pictures}),
