@@ -294,3 +294,62 @@ fn leaving_with_live_resources_warns_and_offers_cleanup() {
     assert!(!text(&out.stdout).contains("Warning"));
     let _ = std::fs::remove_dir_all(&ws);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_cancels_the_answer_and_the_session_goes_on() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            sse(&[json!({"content": "too late"})]).set_delay(std::time::Duration::from_secs(30)),
+        )
+        .mount(&server)
+        .await;
+    let ws = common::scratch("chat-ctrl-c");
+    let base = format!("{}/v1", server.uri());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ddb-architect"))
+        .args([
+            "chat",
+            "--local",
+            "--base-url",
+            &base,
+            "--workspace",
+            ws.to_str().unwrap(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run");
+    if let Some(mut s) = child.stdin.take() {
+        // A line split with a trailing backslash arrives as one message.
+        s.write_all(b"first line\\\nsecond line\n/quit\n").unwrap();
+    }
+    // Once the request has arrived, the answer is being awaited: interrupt it.
+    let start = std::time::Instant::now();
+    while server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(start.elapsed().as_secs() < 30, "the request never arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = succeeded(&out);
+    assert!(stdout.contains("Cancelled"), "{stdout}");
+    assert!(stdout.contains("Session saved"), "{stdout}");
+    let body: Value = server.received_requests().await.unwrap()[0]
+        .body_json()
+        .unwrap();
+    assert_eq!(body["messages"][1]["content"], "first line\nsecond line");
+    let _ = std::fs::remove_dir_all(&ws);
+}
