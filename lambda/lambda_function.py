@@ -13,7 +13,8 @@ Actions (the event's "action"):
 
 Why open-loop: every call has an intended start time on a fixed schedule, and latency is
 measured from that time, not from when a thread got round to it. A stall then shows up in
-the numbers of every call it delayed, instead of hiding itself (coordinated omission).
+the numbers of every call it delayed, instead of hiding itself (coordinated omission). A call
+ends when its response has arrived, before boto3 parses it.
 """
 
 import datetime
@@ -45,6 +46,17 @@ EPOCH_BASE = 1_767_225_600
 EPOCH_SPAN = 90 * 86_400
 
 
+# When each thread's last response arrived, stamped by botocore's before-parse event.
+_arrival = threading.local()
+
+
+def _stamp_arrival(**_):
+    # A call ends when its response is in. Turning the body into Python objects is this
+    # client's own CPU work: after a stall, dozens of answers arrive at once and queue for the
+    # interpreter lock to be parsed, which would add the client's backlog to the service's.
+    _arrival.t = time.perf_counter()
+
+
 def _client(threads):
     # AWS_ENDPOINT_URL_DYNAMODB points a local run at the emulator; on Lambda it is unset.
     endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or None
@@ -52,7 +64,9 @@ def _client(threads):
         retries={"max_attempts": 3, "mode": "standard"},
         max_pool_connections=max(10, threads + 4),
     )
-    return boto3.client("dynamodb", endpoint_url=endpoint, config=config)
+    client = boto3.client("dynamodb", endpoint_url=endpoint, config=config)
+    client.meta.events.register("before-parse.dynamodb", _stamp_arrival)
+    return client
 
 
 # --- Synthetic items: the same algorithm as ddb-architect's Rust generator (a test compares
@@ -339,22 +353,28 @@ class Run:
         self.rng = random.Random(self.seed * 1_000_003 + self.shard)
         self.rng_lock = threading.Lock()
         self.counters = {}
+        self.origins = {}
 
     def stop(self, reason):
         if self.stopped is None:
             self.stopped = reason
 
     def call(self, api, **kwargs):
-        """One DynamoDB call; returns (response, error code, retries)."""
+        """One DynamoDB call; returns (response, error code, retries, when it ended): the
+        moment the last attempt's response arrived, or now when none did."""
         kwargs["ReturnConsumedCapacity"] = "INDEXES"
+        _arrival.t = None
         try:
             r = getattr(self.client, api)(**kwargs)
-            return r, None, r.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+            out = r, None, r.get("ResponseMetadata", {}).get("RetryAttempts", 0)
         except ClientError as e:
             meta = e.response.get("ResponseMetadata", {})
-            return {}, e.response.get("Error", {}).get("Code", "ClientError"), meta.get("RetryAttempts", 0)
+            out = {}, e.response.get("Error", {}).get("Code", "ClientError"), meta.get("RetryAttempts", 0)
         except BotoCoreError as e:
-            return {}, type(e).__name__, 0
+            out = {}, type(e).__name__, 0
+        now = time.perf_counter()
+        arrived = _arrival.t if _arrival.t is not None else now
+        return out + (min(arrived, now),)
 
     # Load phase: every item of every entity, single PutItem calls, all threads busy.
     def load(self):
@@ -392,8 +412,7 @@ class Run:
                 e, i, s = job
                 item = make_item(self.seed, e, i)
                 t0 = time.perf_counter()
-                r, code, retries = self.call("put_item", TableName=e["table"], Item=item)
-                t1 = time.perf_counter()
+                r, code, retries, t1 = self.call("put_item", TableName=e["table"], Item=item)
                 s.add(t0, t0, t1, r, code, retries)
                 with lock:
                     done["n"] += 1
@@ -497,7 +516,10 @@ class Run:
             first = (self.shard / self.shards) / rate
             heapq.heappush(heap, (first, 0, p["id"], p))
         lock = threading.Lock()
+        # The schedule's origin, also on the wall clock, so the calls' intended times can be
+        # lined up with anything else on this machine (the self-test's stall schedule, logs).
         t0 = time.perf_counter()
+        self.origins[phase] = time.time() - (time.perf_counter() - t0)
         done = {"n": 0}
         # Calls still unsent this long after the phase's end are given up and counted: at a
         # rate the client cannot reach, the schedule would otherwise never finish.
@@ -530,8 +552,7 @@ class Run:
                     time.sleep(wait)
                 method, kw = self.request(p)
                 started = time.perf_counter()
-                r, code, retries = self.call(method, **kw)
-                ended = time.perf_counter()
+                r, code, retries, ended = self.call(method, **kw)
                 s = stats[p["id"]]
                 if at >= warmup:
                     s.add(intended, started, ended, r, code, retries)
@@ -562,7 +583,10 @@ class Run:
                 break
             p0 = time.perf_counter()
             fn()
-            phases.append({"name": name, "seconds": round(time.perf_counter() - p0, 3)})
+            entry = {"name": name, "seconds": round(time.perf_counter() - p0, 3)}
+            if name in self.origins:
+                entry["origin_unix_s"] = round(self.origins[name], 6)
+            phases.append(entry)
         return {
             "format": RESULT_FORMAT,
             "version": RESULT_VERSION,

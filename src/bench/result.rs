@@ -47,6 +47,10 @@ pub struct Phase {
     pub name: String,
     /// Seconds.
     pub seconds: f64,
+    /// Open-loop phases: the wall-clock time (Unix seconds) of the schedule's origin, from
+    /// which every call's intended start is measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_unix_s: Option<f64>,
 }
 
 /// Sparse histogram: (bucket, count) pairs in the handler's log-linear scheme.
