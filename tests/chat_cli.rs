@@ -10,8 +10,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ddb-architect"))
+/// The binary with piped standard streams and no model-server settings from the environment.
+fn spawn(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_ddb-architect"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("OPENAI_BASE_URL")
@@ -20,7 +21,11 @@ fn run(args: &[&str], stdin: &str) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run ddb-architect");
+        .expect("run ddb-architect")
+}
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = spawn(args);
     if let Some(mut s) = child.stdin.take() {
         let _ = s.write_all(stdin.as_bytes());
     }
@@ -306,20 +311,14 @@ async fn ctrl_c_cancels_the_answer_and_the_session_goes_on() {
         .await;
     let ws = common::scratch("chat-ctrl-c");
     let base = format!("{}/v1", server.uri());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ddb-architect"))
-        .args([
-            "chat",
-            "--local",
-            "--base-url",
-            &base,
-            "--workspace",
-            ws.to_str().unwrap(),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run");
+    let mut child = spawn(&[
+        "chat",
+        "--local",
+        "--base-url",
+        &base,
+        "--workspace",
+        ws.to_str().unwrap(),
+    ]);
     if let Some(mut s) = child.stdin.take() {
         // A line split with a trailing backslash arrives as one message.
         s.write_all(b"first line\\\nsecond line\n/quit\n").unwrap();

@@ -301,13 +301,8 @@ impl Executor<'_> {
                 )
             })?;
             format!(
-                "Target: AWS account {}{} as {}, Region {}{}.",
-                who.account,
-                who.alias
-                    .as_deref()
-                    .map(|a| format!(" ({a})"))
-                    .unwrap_or_default(),
-                who.arn,
+                "Target: AWS account {}, Region {}{}.",
+                who.who(),
                 who.region,
                 self.state
                     .profile

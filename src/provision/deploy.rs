@@ -193,13 +193,8 @@ pub fn plan_text(d: &Design, who: &Identity, o: &Options, local: bool, estimate:
         s.push_str("Target: the embedded DynamoDB emulator on this machine (no AWS account).\n");
     } else {
         s.push_str(&format!(
-            "Account: {}{} as {}\nRegion:  {}\n",
-            who.account,
-            who.alias
-                .as_deref()
-                .map(|a| format!(" ({a})"))
-                .unwrap_or_default(),
-            who.arn,
+            "Account: {}\nRegion:  {}\n",
+            who.who(),
             who.region
         ));
     }

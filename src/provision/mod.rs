@@ -102,6 +102,19 @@ impl Identity {
         }
     }
 
+    /// "account (alias) as caller-arn", as plans and approvals show who would pay.
+    pub fn who(&self) -> String {
+        format!(
+            "{}{} as {}",
+            self.account,
+            self.alias
+                .as_deref()
+                .map(|a| format!(" ({a})"))
+                .unwrap_or_default(),
+            self.arn
+        )
+    }
+
     /// The ARN partition (aws, aws-cn, aws-us-gov).
     pub fn partition(&self) -> String {
         self.arn
