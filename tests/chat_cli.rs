@@ -32,6 +32,12 @@ fn run(args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("wait")
 }
 
+/// A loopback port nothing listens on (bound, then released).
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("address").port()
+}
+
 /// `run` off the async test's threads, so the mock server keeps answering meanwhile.
 async fn run_beside_server(args: &[&str], stdin: &str) -> Output {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
@@ -155,10 +161,7 @@ fn a_missing_key_is_one_line_with_the_fix() {
 
 #[test]
 fn an_unreachable_model_server_keeps_the_session() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let ws = common::scratch("chat-down");
     let base = format!("http://127.0.0.1:{port}/v1");
     let out = run(
@@ -258,10 +261,7 @@ fn leaving_with_live_resources_warns_and_offers_cleanup() {
         "",
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}/v1");
     // /quit, then yes to "remove them now?", then yes to the cleanup's own approval.
     let out = run(
