@@ -1,0 +1,231 @@
+//! The Lambda runner end to end without AWS: a loopback stand-in for Lambda's Invoke API runs
+//! lambda_function.py the way the Lambda Python runtime does — `lambda_handler(event, context)`
+//! with a context that counts down the function's remaining time — against the embedded
+//! emulator. moto cannot do this: it never runs function code.
+
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::Path as UrlPath;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use ddb_architect::aws::{dynamo, local::LocalDynamo};
+use ddb_architect::bench::{self, Runner};
+use ddb_architect::workload::spec::Options;
+use tokio::io::AsyncWriteExt;
+
+/// Calls `lambda_handler` as the runtime would, with a context whose remaining time runs down
+/// from the function's timeout; the return value is printed as the invocation's payload.
+const RUNTIME: &str = r#"
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import lambda_function
+
+class Context:
+    def __init__(self, timeout_s):
+        self.end = time.monotonic() + timeout_s
+    def get_remaining_time_in_millis(self):
+        return int(max(0.0, self.end - time.monotonic()) * 1000)
+
+event = json.load(sys.stdin)
+print(json.dumps(lambda_function.lambda_handler(event, Context(float(sys.argv[2])))))
+"#;
+
+#[derive(Clone)]
+struct FakeLambda {
+    dynamo: String,
+    timeout_s: f64,
+    // Function names that fail the way an unhandled exception does.
+    broken: &'static str,
+}
+
+async fn invoke(
+    UrlPath(name): UrlPath<String>,
+    fake: FakeLambda,
+    body: axum::body::Bytes,
+) -> impl IntoResponse {
+    if name == fake.broken {
+        return (
+            StatusCode::OK,
+            [("X-Amz-Function-Error", "Unhandled")],
+            r#"{"errorMessage": "boom", "errorType": "RuntimeError"}"#.to_string(),
+        );
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lambda");
+    let python = std::env::var("DDB_ARCHITECT_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let mut child = tokio::process::Command::new(python)
+        .args([
+            "-c",
+            RUNTIME,
+            dir.to_str().unwrap_or("."),
+            &fake.timeout_s.to_string(),
+        ])
+        .env("AWS_ENDPOINT_URL_DYNAMODB", &fake.dynamo)
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(&body).await.expect("event");
+    }
+    let out = child.wait_with_output().await.expect("runtime");
+    (
+        StatusCode::OK,
+        [("X-Amz-Executed-Version", "$LATEST")],
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+async fn start(fake: FakeLambda) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = Router::new().route(
+        "/2015-03-31/functions/{name}/invocations",
+        post(move |name: UrlPath<String>, body: axum::body::Bytes| {
+            invoke(name, fake.clone(), body)
+        }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
+fn lambda_client(endpoint: &str) -> aws_sdk_lambda::Client {
+    let conf = aws_sdk_lambda::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(endpoint)
+        .region(aws_sdk_lambda::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            "local", "local", None, None, "test",
+        ))
+        .build();
+    aws_sdk_lambda::Client::from_conf(conf)
+}
+
+fn quick() -> Options {
+    let mut o = Options::new("lambda-runner");
+    o.duration_s = 2.0;
+    o.warmup_s = 0.5;
+    o.threads = 8;
+    o
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_invocations_run_every_pattern_and_merge() {
+    let local = LocalDynamo::start().await.expect("emulator");
+    let client = dynamo::local_client(&local.endpoint());
+    let d = common::design(&common::base());
+    for t in &d.tables {
+        dynamo::create_table(&client, t, &d.benchmark_table_name(t), &[])
+            .await
+            .expect("table");
+    }
+    let endpoint = start(FakeLambda {
+        dynamo: local.endpoint(),
+        timeout_s: 900.0,
+        broken: "Broken",
+    })
+    .await;
+    let runner = Runner::Lambda {
+        client: lambda_client(&endpoint),
+        function: "DynamoDBBenchmark".to_string(),
+    };
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let out = bench::run(&d, &quick(), 2, &runner, None, tx)
+        .await
+        .expect("run");
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    assert_eq!(out.shards.len(), 2);
+    assert!(!out.partial());
+    for p in &d.access_patterns {
+        let m = out
+            .merged
+            .iter()
+            .find(|m| m.id == p.id)
+            .unwrap_or_else(|| panic!("{} did not run", p.id));
+        assert!(m.count > 0, "{} made no calls", p.id);
+        assert_eq!(
+            m.errors.values().sum::<u64>(),
+            0,
+            "{}: {:?}",
+            p.id,
+            m.errors
+        );
+    }
+    // Both invocations' calls are in the merged counts.
+    let per_shard: u64 = out
+        .shards
+        .iter()
+        .flat_map(|s| s.patterns.iter())
+        .filter(|p| p.id == d.access_patterns[0].id)
+        .map(|p| p.count)
+        .sum();
+    let merged = out
+        .merged
+        .iter()
+        .find(|m| m.id == d.access_patterns[0].id)
+        .unwrap();
+    assert_eq!(per_shard, merged.count);
+
+    // A function that fails is reported as that shard's failure.
+    let broken = Runner::Lambda {
+        client: lambda_client(&endpoint),
+        function: "Broken".to_string(),
+    };
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let out = bench::run(&d, &quick(), 1, &broken, None, tx)
+        .await
+        .expect("run");
+    assert_eq!(out.failures.len(), 1);
+    assert!(
+        out.failures[0].1.contains("Unhandled"),
+        "{:?}",
+        out.failures
+    );
+    local.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_near_its_timeout_returns_a_partial_result() {
+    let local = LocalDynamo::start().await.expect("emulator");
+    let client = dynamo::local_client(&local.endpoint());
+    let d = common::design(&common::base());
+    for t in &d.tables {
+        dynamo::create_table(&client, t, &d.benchmark_table_name(t), &[])
+            .await
+            .expect("table");
+    }
+    // The function's own timeout (from the context) is what stops it, not the event.
+    let endpoint = start(FakeLambda {
+        dynamo: local.endpoint(),
+        timeout_s: 8.0,
+        broken: "Broken",
+    })
+    .await;
+    let runner = Runner::Lambda {
+        client: lambda_client(&endpoint),
+        function: "DynamoDBBenchmark".to_string(),
+    };
+    let mut o = quick();
+    o.duration_s = 60.0;
+    let started = Instant::now();
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let out = bench::run(&d, &o, 1, &runner, None, tx).await.expect("run");
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    assert!(out.partial(), "the shard should stop at its deadline");
+    assert_eq!(out.shards[0].stop_reason.as_deref(), Some("deadline"));
+    assert!(started.elapsed() < Duration::from_secs(30));
+    local.stop().await;
+}
