@@ -353,7 +353,19 @@ impl Executor<'_> {
                 let cost = if local {
                     "$0.00 (local emulator)".to_string()
                 } else {
-                    self.benchmark_estimate(d, a.items, a.scale, a.workers, a.duration_s)
+                    let items = a
+                        .items
+                        .map(|n| d.entities.iter().map(|e| (e.name.clone(), n)).collect())
+                        .unwrap_or_default();
+                    let plan = crate::cost::BenchmarkPlan::for_run(
+                        d,
+                        &items,
+                        f64::from(a.duration_s.unwrap_or(30)),
+                        f64::from(a.warmup_s.unwrap_or(5)),
+                        a.scale.unwrap_or(rust_decimal::Decimal::ONE),
+                        u64::from(a.workers.unwrap_or(1)),
+                    );
+                    crate::render::cost::benchmark_cost_text(d, &d.app.region, &plan, "")
                 };
                 Some(format!(
                     "{target}\nWill run the benchmark of {}: {} item(s) per entity, scale {}, \
@@ -382,32 +394,6 @@ impl Executor<'_> {
             }
             _ => None,
         })
-    }
-
-    fn benchmark_estimate(
-        &self,
-        d: &Design,
-        items: Option<u64>,
-        scale: Option<rust_decimal::Decimal>,
-        workers: Option<u32>,
-        duration: Option<u32>,
-    ) -> String {
-        let mut plan = crate::cost::BenchmarkPlan::for_design(d);
-        if let Some(n) = items {
-            for v in plan.items.values_mut() {
-                *v = n;
-            }
-        }
-        plan.scale = scale.unwrap_or(rust_decimal::Decimal::ONE);
-        plan.workers = u64::from(workers.unwrap_or(1));
-        plan.read_seconds = u64::from(duration.unwrap_or(30) + 5) * 2;
-        match crate::cost::PriceFile::built_in().and_then(|f| f.region(&d.app.region, "built-in")) {
-            Ok(p) => format!(
-                "about ${}",
-                crate::render::usd(crate::cost::estimate_benchmark(d, &p, &plan).total)
-            ),
-            Err(_) => format!("unknown (no built-in prices for {})", d.app.region),
-        }
     }
 
     fn identity(&self) -> Result<crate::provision::Identity, String> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, load_valid};
 use crate::aws::clients::{self, Clients, Settings};
 use crate::aws::{dynamo, local::LocalDynamo};
-use crate::cost::{self, BenchmarkPlan, PriceFile};
+use crate::cost::BenchmarkPlan;
 use crate::provision::ledger::Ledger;
 use crate::provision::{
     self, Approver, Identity, ProvisionError, Reporter, Yes, cleanup, deploy, doctor,
@@ -164,19 +164,12 @@ pub(crate) fn estimate_text(d: &crate::design::Design, region: &str, local: bool
     if local {
         return "$0.00 (local emulator)".to_string();
     }
-    let prices = PriceFile::built_in().and_then(|f| f.region(region, "built-in prices"));
-    match prices {
-        Ok(p) => {
-            let e = cost::estimate_benchmark(d, &p, &BenchmarkPlan::for_design(d));
-            format!(
-                "about ${} with the default plan (see `ddb-architect cost --benchmark`)",
-                crate::render::usd(e.total)
-            )
-        }
-        Err(_) => {
-            format!("unknown: no built-in prices for {region} (see `ddb-architect cost --prices`)")
-        }
-    }
+    crate::render::cost::benchmark_cost_text(
+        d,
+        region,
+        &BenchmarkPlan::for_design(d),
+        " with the default plan (see `ddb-architect cost --benchmark`)",
+    )
 }
 
 pub(crate) async fn connect(

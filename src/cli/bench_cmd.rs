@@ -12,7 +12,7 @@ use super::{EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, load_valid, parse_items};
 use crate::aws::clients::{self, Clients};
 use crate::aws::{dynamo, local::LocalDynamo};
 use crate::bench::{self, Runner, Summary};
-use crate::cost::{self, BenchmarkPlan, PriceFile};
+use crate::cost::{BenchmarkPlan, PriceFile};
 use crate::provision::{self, Approver, deploy::HANDLER, doctor};
 use crate::render::analysis::{self, RunInfo};
 use crate::render::charts;
@@ -204,17 +204,8 @@ pub(crate) fn run(
                 ));
             }
             // Spending money: show the estimate and ask.
-            let mut plan = BenchmarkPlan::for_design(&design);
-            for (k, v) in &o.items {
-                plan.items.insert(k.clone(), *v);
-            }
-            plan.read_seconds = (o.duration_s + o.warmup_s).ceil() as u64 * 2;
-            plan.scale = o.scale;
-            plan.workers = u64::from(args.workers);
-            let estimate = PriceFile::built_in()
-                .and_then(|f| f.region(&who.region, "built-in prices"))
-                .map(|p| format!("${}", crate::render::usd(cost::estimate_benchmark(&design, &p, &plan).total)))
-                .unwrap_or_else(|_| format!("unknown (no built-in prices for {})", who.region));
+            let plan = BenchmarkPlan::for_run(&design, &o.items, o.duration_s, o.warmup_s, o.scale, u64::from(args.workers));
+            let estimate = crate::render::cost::benchmark_cost_text(&design, &who.region, &plan, "");
             let summary = format!(
                 "Benchmark of {} in account {} ({}), {} worker(s) via {:?}.\nEstimated cost: {estimate}\n",
                 design.app.name, who.account, who.region, args.workers, args.runner

@@ -377,6 +377,29 @@ impl BenchmarkPlan {
             log_bytes_per_second: 200,
         }
     }
+
+    /// The plan of a run with these settings: `items` overrides per stored entity, and both
+    /// open-loop phases (warm-up included) count as read time.
+    pub fn for_run(
+        d: &Design,
+        items: &BTreeMap<String, u64>,
+        duration_s: f64,
+        warmup_s: f64,
+        scale: Decimal,
+        workers: u64,
+    ) -> Self {
+        let mut plan = Self::for_design(d);
+        // Only entities stored in a table are loaded.
+        for (k, v) in items {
+            if let Some(n) = plan.items.get_mut(k) {
+                *n = *v;
+            }
+        }
+        plan.read_seconds = (duration_s + warmup_s).ceil() as u64 * 2;
+        plan.scale = scale;
+        plan.workers = workers;
+        plan
+    }
 }
 
 /// What one benchmark run is expected to cost.

@@ -5,7 +5,25 @@ use rust_decimal::Decimal;
 use super::markdown::{Align, MdTable};
 use super::{group, kb, plain, usd};
 
-use crate::cost::{BYTES_PER_GB, BenchmarkEstimate, CostReport, STORAGE_OVERHEAD_BYTES};
+use crate::cost::{
+    BYTES_PER_GB, BenchmarkEstimate, BenchmarkPlan, CostReport, PriceFile, STORAGE_OVERHEAD_BYTES,
+    estimate_benchmark,
+};
+use crate::design::Design;
+
+/// One benchmark run's estimated cost in words ("about $1.23" and `note`), at the built-in
+/// prices of `region`, for plans and approvals.
+pub fn benchmark_cost_text(d: &Design, region: &str, plan: &BenchmarkPlan, note: &str) -> String {
+    match PriceFile::built_in().and_then(|f| f.region(region, "built-in prices")) {
+        Ok(p) => format!(
+            "about ${}{note}",
+            usd(estimate_benchmark(d, &p, plan).total)
+        ),
+        Err(_) => {
+            format!("unknown: no built-in prices for {region} (see `ddb-architect cost --prices`)")
+        }
+    }
+}
 
 fn target_name(table: &str, index: Option<&str>) -> String {
     match index {
