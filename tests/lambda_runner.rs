@@ -114,16 +114,12 @@ fn lambda_client(endpoint: &str) -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::from_conf(conf)
 }
 
-fn quick() -> Options {
-    let mut o = Options::new("lambda-runner");
-    o.duration_s = 2.0;
-    o.warmup_s = 0.5;
-    o.threads = 8;
-    o
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_invocations_run_every_pattern_and_merge() {
+/// The emulator with the test design's tables, and an Invoke stand-in whose functions time out
+/// after `timeout_s`; returns the emulator, the design and a runner for `function`.
+async fn setup(
+    timeout_s: f64,
+    function: &str,
+) -> (LocalDynamo, ddb_architect::design::Design, String, Runner) {
     let local = LocalDynamo::start().await.expect("emulator");
     let client = dynamo::local_client(&local.endpoint());
     let d = common::design(&common::base());
@@ -134,14 +130,28 @@ async fn concurrent_invocations_run_every_pattern_and_merge() {
     }
     let endpoint = start(FakeLambda {
         dynamo: local.endpoint(),
-        timeout_s: 900.0,
+        timeout_s,
         broken: "Broken",
     })
     .await;
     let runner = Runner::Lambda {
         client: lambda_client(&endpoint),
-        function: "DynamoDBBenchmark".to_string(),
+        function: function.to_string(),
     };
+    (local, d, endpoint, runner)
+}
+
+fn quick() -> Options {
+    let mut o = Options::new("lambda-runner");
+    o.duration_s = 2.0;
+    o.warmup_s = 0.5;
+    o.threads = 8;
+    o
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_invocations_run_every_pattern_and_merge() {
+    let (local, d, endpoint, runner) = setup(900.0, "DynamoDBBenchmark").await;
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let out = bench::run(&d, &quick(), 2, &runner, None, tx)
         .await
@@ -199,25 +209,8 @@ async fn concurrent_invocations_run_every_pattern_and_merge() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_function_near_its_timeout_returns_a_partial_result() {
-    let local = LocalDynamo::start().await.expect("emulator");
-    let client = dynamo::local_client(&local.endpoint());
-    let d = common::design(&common::base());
-    for t in &d.tables {
-        dynamo::create_table(&client, t, &d.benchmark_table_name(t), &[])
-            .await
-            .expect("table");
-    }
     // The function's own timeout (from the context) is what stops it, not the event.
-    let endpoint = start(FakeLambda {
-        dynamo: local.endpoint(),
-        timeout_s: 8.0,
-        broken: "Broken",
-    })
-    .await;
-    let runner = Runner::Lambda {
-        client: lambda_client(&endpoint),
-        function: "DynamoDBBenchmark".to_string(),
-    };
+    let (local, d, _, runner) = setup(8.0, "DynamoDBBenchmark").await;
     let mut o = quick();
     o.duration_s = 60.0;
     let started = Instant::now();
