@@ -115,6 +115,11 @@ async fn the_repl_talks_to_a_model_server_runs_tools_and_resumes() {
     assert!(stdout.contains("Its work is done"), "/stage: {stdout}");
     assert!(stdout.contains("live resources: none"), "/status: {stdout}");
     assert!(stdout.contains("chat --resume"), "{stdout}");
+    let history = std::fs::read_to_string(ws.join("history.txt")).expect("history file");
+    assert!(
+        history.contains("hello") && history.contains("/stage"),
+        "{history}"
+    );
 
     // Resume: the gate is still waiting, and yes passes it.
     let args = [
