@@ -402,14 +402,7 @@ class Run:
                 return None
 
         def worker():
-            while self.stopped is None:
-                if self.deadline.near():
-                    self.stop("deadline")
-                    return
-                job = take()
-                if job is None:
-                    return
-                e, i, s = job
+            for e, i, s in self._jobs(take):
                 item = make_item(self.seed, e, i)
                 t0 = time.perf_counter()
                 r, code, retries, t1 = self.call("put_item", TableName=e["table"], Item=item)
@@ -418,6 +411,18 @@ class Run:
                     done["n"] += 1
 
         self._pool(worker, lambda: _progress(phase="load", done=done["n"], total=total_items // max(self.shards, 1)))
+
+    def _jobs(self, take):
+        """A worker's jobs from `take` until it has none, the run is stopped, or the deadline is
+        near (which stops the run)."""
+        while self.stopped is None:
+            if self.deadline.near():
+                self.stop("deadline")
+                return
+            job = take()
+            if job is None:
+                return
+            yield job
 
     def _pool(self, worker, report):
         threads = [threading.Thread(target=worker, daemon=True) for _ in range(self.threads)]
@@ -538,14 +543,7 @@ class Run:
                 return at, p
 
         def worker():
-            while self.stopped is None:
-                if self.deadline.near():
-                    self.stop("deadline")
-                    return
-                job = take()
-                if job is None:
-                    return
-                at, p = job
+            for at, p in self._jobs(take):
                 intended = t0 + at
                 wait = intended - time.perf_counter()
                 if wait > 0:
