@@ -18,6 +18,7 @@ ends when its response has arrived, before boto3 parses it.
 """
 
 import datetime
+import decimal
 import heapq
 import json
 import math
@@ -222,6 +223,36 @@ def make_item(seed, entity, index):
             raise ValueError(f"unknown role {role}")
         item[a["name"]] = v
     return item
+
+
+def _order(ty, v):
+    """A key value as DynamoDB orders it: numbers by value, strings by UTF-8 bytes."""
+    if ty == "N":
+        return decimal.Decimal(v["N"])
+    if ty == "B":
+        return bytes(v["B"])
+    return v["S"].encode("utf-8")
+
+
+def sort_key_condition(sk, value, other=None):
+    """The sort-key part of a Query's key condition, built around `value`, the sort key of an
+    item drawn from the written data: eq, le, ge, between and begins_with always find that
+    item, lt and gt read the items beside it (a page before or after one the reader has)."""
+    ty, cond = sk["type"], sk["condition"]
+    ops = {"eq": "=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+    if cond in ops:
+        return f"#sk {ops[cond]} :sk", {":sk": value}
+    if cond == "between":
+        lo, hi = value, other if other is not None else value
+        if _order(ty, hi) < _order(ty, lo):
+            lo, hi = hi, lo
+        return "#sk BETWEEN :skFrom AND :skTo", {":skFrom": lo, ":skTo": hi}
+    if cond == "begins_with":
+        # Half the value, at least one character: for an ISO-8601 time that is the date.
+        key = "B" if ty == "B" else "S"
+        whole = value[key]
+        return "begins_with(#sk, :skPrefix)", {":skPrefix": {key: whole[: max(1, len(whole) // 2)]}}
+    raise ValueError(f"unknown sort-key condition {cond}")
 
 
 # --- Histograms: log-linear buckets, exact below 256 us and within 1/128 (< 0.8 %) above,
@@ -495,6 +526,15 @@ class Run:
                 "ExpressionAttributeValues": {":pk": item[p["pk"]]},
                 "ConsistentRead": p["consistency"] == "strong",
             }
+            sk = p.get("sort_key")
+            if sk and sk["name"] in item:
+                other = None
+                if sk["condition"] == "between":
+                    other = make_item(self.seed, e, self.pick_index(max(count, 1))).get(sk["name"])
+                condition, values = sort_key_condition(sk, item[sk["name"]], other)
+                kw["KeyConditionExpression"] += " AND " + condition
+                kw["ExpressionAttributeNames"]["#sk"] = sk["name"]
+                kw["ExpressionAttributeValues"].update(values)
             if p.get("index"):
                 kw["IndexName"] = p["index"]
             if p.get("items_per_query"):

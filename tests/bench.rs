@@ -213,6 +213,17 @@ async fn a_run_writes_every_item_runs_every_pattern_and_bills_like_the_model() {
                 );
             }
         }
+        if p.api == Api::Query {
+            // Each range is drawn around an item that was written, so every call finds at
+            // least that item: a condition the handler dropped or built wrong would not.
+            assert!(
+                m.items >= m.count,
+                "{}: {} items for {} calls",
+                p.id,
+                m.items,
+                m.count
+            );
+        }
         assert!(
             m.latency.len() == m.count,
             "{}: every call is in the histogram",
@@ -380,6 +391,120 @@ fn the_workload_has_a_ceiling_and_checks_its_entities() {
         (ws[0].patterns[0].rate * 3.0 - 10.0).abs() < 1e-9,
         "each shard takes a third of the rate"
     );
+}
+
+#[test]
+fn a_query_keeps_its_sort_key_condition() {
+    let shop = examples()
+        .into_iter()
+        .find(|d| d.app.name == "online-shop")
+        .expect("shop");
+    let ws = spec::build(&shop, &Options::new("x"), 1).expect("workload");
+    let pattern = |id: &str| {
+        ws[0]
+            .patterns
+            .iter()
+            .find(|p| p.id == id)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    // A date range on an index's String sort key, a price range on a Number one.
+    let ap6 = pattern("AP6").sort_key.as_ref().expect("AP6 has a range");
+    assert_eq!(
+        (ap6.name.as_str(), ap6.ty, ap6.condition),
+        ("OrderDate", "S", "between")
+    );
+    let ap12 = pattern("AP12").sort_key.as_ref().expect("AP12 has a range");
+    assert_eq!((ap12.name.as_str(), ap12.ty), ("Price", "N"));
+    // A GetItem never carries one, even on a table with a sort key.
+    assert!(
+        ws[0]
+            .patterns
+            .iter()
+            .all(|p| p.api == "Query" || p.sort_key.is_none())
+    );
+
+    // The handler reads the names the design file uses.
+    use ddb_architect::design::Condition;
+    for c in [
+        Condition::Eq,
+        Condition::Lt,
+        Condition::Le,
+        Condition::Gt,
+        Condition::Ge,
+        Condition::Between,
+        Condition::BeginsWith,
+    ] {
+        assert_eq!(serde_json::to_value(c).expect("json"), json!(c.name()));
+    }
+
+    let chat = examples()
+        .into_iter()
+        .find(|d| d.app.name == "team-chat")
+        .expect("chat");
+    let ws = spec::build(&chat, &Options::new("x"), 1).expect("workload");
+    let ap11 = ws[0]
+        .patterns
+        .iter()
+        .find(|p| p.id == "AP11")
+        .expect("AP11");
+    assert_eq!(
+        ap11.sort_key
+            .as_ref()
+            .map(|s| (s.name.as_str(), s.condition)),
+        Some(("MessageId", "lt"))
+    );
+}
+
+/// The handler's sort-key conditions follow DynamoDB's ordering for each key type.
+#[test]
+fn the_handler_orders_sort_key_bounds_by_type() {
+    let script = r#"
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from lambda_function import sort_key_condition as c
+out = {
+  "n": c({"type": "N", "condition": "between"}, {"N": "10"}, {"N": "9"}),
+  "s": c({"type": "S", "condition": "between"}, {"S": "b"}, {"S": "a"}),
+  "b": c({"type": "B", "condition": "between"}, {"B": b"\x02"}, {"B": b"\x01"})[1][":skFrom"]["B"][0],
+  "alone": c({"type": "S", "condition": "between"}, {"S": "k"}),
+  "prefix": c({"type": "S", "condition": "begins_with"}, {"S": "2026-03-14T12:00:00Z"}),
+  "one": c({"type": "S", "condition": "begins_with"}, {"S": "x"}),
+  "lt": c({"type": "N", "condition": "lt"}, {"N": "5"}),
+}
+try:
+    c({"type": "S", "condition": "near"}, {"S": "x"})
+except ValueError as e:
+    out["bad"] = str(e)
+print(json.dumps(out))
+"#;
+    let dir = handler().parent().expect("dir").to_path_buf();
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .arg(&dir)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v["n"],
+        json!(["#sk BETWEEN :skFrom AND :skTo", {":skFrom": {"N": "9"}, ":skTo": {"N": "10"}}]),
+        "numbers by value, not as text"
+    );
+    assert_eq!(v["s"][1][":skFrom"], json!({"S": "a"}));
+    assert_eq!(v["b"], json!(1));
+    assert_eq!(v["alone"][1][":skTo"], json!({"S": "k"}));
+    assert_eq!(
+        v["prefix"],
+        json!(["begins_with(#sk, :skPrefix)", {":skPrefix": {"S": "2026-03-14"}}])
+    );
+    assert_eq!(v["one"][1][":skPrefix"], json!({"S": "x"}));
+    assert_eq!(v["lt"], json!(["#sk < :sk", {":sk": {"N": "5"}}]));
+    assert_eq!(v["bad"], json!("unknown sort-key condition near"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

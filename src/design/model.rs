@@ -349,6 +349,19 @@ impl Condition {
         *self == Self::Eq
     }
 
+    /// The condition's name as the design file spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Eq => "eq",
+            Self::Lt => "lt",
+            Self::Le => "le",
+            Self::Gt => "gt",
+            Self::Ge => "ge",
+            Self::Between => "between",
+            Self::BeginsWith => "begins_with",
+        }
+    }
+
     /// The condition as it appears in a KeyConditionExpression over `attr`.
     pub fn expression(self, attr: &str) -> String {
         match self {

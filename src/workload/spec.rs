@@ -106,10 +106,26 @@ pub struct PatternSpec {
     pub rate: f64,
     /// Page size of a Query.
     pub items_per_query: Option<u64>,
+    /// For a Query whose key criteria constrain the target's sort key: that condition.
+    pub sort_key: Option<SortKeySpec>,
     /// Attributes an UpdateItem sets.
     pub updates: Vec<String>,
     /// First item index a PutItem pattern writes (past loaded and reserved items).
     pub fresh_from: u64,
+}
+
+/// A Query's sort-key condition. The handler draws its values from the written data: one
+/// item's own sort-key value is always inside the range (so the call finds what the
+/// application would), and `between` takes its other bound from a second drawn item.
+#[derive(Debug, Clone, Serialize)]
+pub struct SortKeySpec {
+    /// The sort-key attribute of the table or index queried.
+    pub name: String,
+    /// Its type: S, N or B (comparisons follow DynamoDB's ordering for that type).
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    /// eq, lt, le, gt, ge, between or begins_with.
+    pub condition: &'static str,
 }
 
 /// Which shard of how many.
@@ -241,7 +257,7 @@ pub fn build(d: &Design, o: &Options, shards: u32) -> Result<Vec<Workload>, Spec
         ) else {
             continue;
         };
-        let Some((pk, _)) = d.target_keys(p) else {
+        let Some((pk, sk)) = d.target_keys(p) else {
             continue;
         };
         let Some(es) = entities.iter().find(|e| e.name == p.entity) else {
@@ -274,6 +290,14 @@ pub fn build(d: &Design, o: &Options, shards: u32) -> Result<Vec<Workload>, Spec
             },
             rate,
             items_per_query: (p.api == Api::Query).then_some(p.items_per_query.unwrap_or(1)),
+            sort_key: sk.filter(|_| p.api == Api::Query).and_then(|sk| {
+                let c = p.key_criteria.iter().find(|c| c.attribute == sk.name)?;
+                Some(SortKeySpec {
+                    name: sk.name.clone(),
+                    ty: sk.ty.code(),
+                    condition: c.condition.name(),
+                })
+            }),
             updates,
             fresh_from: es.count.saturating_add(es.reserve),
         });
