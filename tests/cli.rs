@@ -513,3 +513,28 @@ fn bench_in_local_mode_writes_results_charts_and_the_analysis() {
     let _ = bin(&["cleanup", "--local", "--workspace", w, "--yes"]);
     let _ = std::fs::remove_dir_all(&ws);
 }
+
+#[test]
+fn the_self_test_refuses_a_stall_it_cannot_schedule() {
+    let ws = std::env::temp_dir().join(format!("ddb-architect-selftest-{}", std::process::id()));
+    let ws = ws.to_str().expect("utf-8 path");
+    let out = bin(&["bench-selftest", "--stall-ms", "0", "--workspace", ws]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--stall-ms must be above 0"));
+    // At 10 rps calls are 100 ms apart: a 2,990 ms stall rounds to the whole 3 s period.
+    let out = bin(&[
+        "bench-selftest",
+        "--rps",
+        "10",
+        "--stall-ms",
+        "2990",
+        "--workspace",
+        ws,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("rounds to the whole 3000 ms period"),
+        "{}",
+        text(&out.stderr)
+    );
+}
