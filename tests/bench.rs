@@ -807,3 +807,42 @@ async fn calls_the_client_cannot_send_are_counted_not_dropped() {
     assert!(row.contains("No") && row.contains("Rate missed"), "{row}");
     local.stop().await;
 }
+
+/// A worker's result has to fit Lambda's 6 MB response. Histograms are what grows with a run;
+/// their size is bounded by the bucket count, not by the calls recorded.
+#[test]
+fn a_million_calls_fit_a_lambda_response() {
+    let script = r#"
+import json, math, sys
+sys.path.insert(0, sys.argv[1])
+from lambda_function import PatternStats
+s = PatternStats("AP1", "read", "GetItem", 1000.0)
+n = 1_000_000
+for i in range(n):
+    # From 50 us to 15 minutes (Lambda's longest run), spread evenly on a log scale: every
+    # bucket of that range is used.
+    us = 50 * math.exp(i / n * math.log(900e6 / 50))
+    s.latency.record(us)
+    s.service.record(us / 2)
+s.count = n
+doc = json.dumps(s.to_json())
+print(json.dumps({"bytes": len(doc), "buckets": len(s.latency.counts)}))
+"#;
+    let dir = handler().parent().expect("dir").to_path_buf();
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .arg(&dir)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let bytes = v["bytes"].as_u64().expect("bytes");
+    assert!(v["buckets"].as_u64().expect("buckets") > 2_000, "{v}");
+    // 100 KB for a pattern at its worst: 60 patterns in one 6 MB response.
+    assert!(bytes < 100_000, "{bytes} bytes for one pattern");
+}
