@@ -24,6 +24,24 @@ fn python() -> String {
     std::env::var("DDB_ARCHITECT_PYTHON").unwrap_or_else(|_| "python3".to_string())
 }
 
+/// Runs a Python script that imports the handler (its folder is `sys.argv[1]`) and prints
+/// one JSON document.
+fn handler_script(script: &str) -> serde_json::Value {
+    let dir = handler().parent().expect("dir").to_path_buf();
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .arg(&dir)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
 fn examples() -> Vec<Design> {
     common::examples()
 }
@@ -477,19 +495,7 @@ except ValueError as e:
     out["bad"] = str(e)
 print(json.dumps(out))
 "#;
-    let dir = handler().parent().expect("dir").to_path_buf();
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .arg(&dir)
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v = handler_script(script);
     assert_eq!(
         v["n"],
         json!(["#sk BETWEEN :skFrom AND :skTo", {":skFrom": {"N": "9"}, ":skTo": {"N": "10"}}]),
@@ -828,19 +834,7 @@ s.count = n
 doc = json.dumps(s.to_json())
 print(json.dumps({"bytes": len(doc), "buckets": len(s.latency.counts)}))
 "#;
-    let dir = handler().parent().expect("dir").to_path_buf();
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .arg(&dir)
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v = handler_script(script);
     let bytes = v["bytes"].as_u64().expect("bytes");
     assert!(v["buckets"].as_u64().expect("buckets") > 2_000, "{v}");
     // 100 KB for a pattern at its worst: 60 patterns in one 6 MB response.
