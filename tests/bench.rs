@@ -840,3 +840,61 @@ print(json.dumps({"bytes": len(doc), "buckets": len(s.latency.counts)}))
     // 100 KB for a pattern at its worst: 60 patterns in one 6 MB response.
     assert!(bytes < 100_000, "{bytes} bytes for one pattern");
 }
+
+/// A Query whose measured cost differs from the model is explained, and a sort-key range is
+/// named as the reason its pages are smaller than the estimate.
+#[test]
+fn a_query_cost_gap_names_its_sort_key_range() {
+    use ddb_architect::bench::Summary;
+    use ddb_architect::render::analysis;
+    let d = examples()
+        .into_iter()
+        .find(|d| d.app.name == "online-shop")
+        .expect("shop");
+    let summary = |id: &str, items: f64, units: f64| Summary {
+        id: id.into(),
+        phase: "read".into(),
+        api: "Query".into(),
+        count: 1000,
+        errors: 0,
+        throttles: 0,
+        unsent: 0,
+        retries: 0,
+        achieved_rps: 40.0,
+        target_rps: Some(40.0),
+        mean_ms: 2.0,
+        p50_ms: 2.0,
+        p95_ms: 3.0,
+        p99_ms: 4.0,
+        p999_ms: 5.0,
+        max_ms: 6.0,
+        service_p95_ms: 3.0,
+        table_units_per_call: 0.0,
+        index_units_per_call: BTreeMap::from([("OrdersByCustomer".to_string(), units)]),
+        items_per_call: items,
+    };
+    let prices = cost::PriceFile::built_in()
+        .and_then(|f| f.region("us-east-1", "b"))
+        .expect("prices");
+    let info = analysis::RunInfo {
+        run_id: "q".into(),
+        target: "emulator".into(),
+        runner: "process".into(),
+        workers: 1,
+        scale: Decimal::ONE,
+        duration_s: 10.0,
+        warmup_s: 1.0,
+        failures: vec![],
+        partial: false,
+    };
+    let doc = analysis::stage4(&d, &info, &[summary("AP6", 3.0, 1.5)], None, &prices).expect("doc");
+    let note = doc
+        .lines()
+        .find(|l| l.contains("AP6: measured"))
+        .unwrap_or_else(|| panic!("no note for AP6:\n{doc}"));
+    assert!(
+        note.contains("3.0 item(s) per call against 20 estimated")
+            && note.contains("`between` condition on OrderDate"),
+        "{note}"
+    );
+}

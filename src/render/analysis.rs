@@ -239,8 +239,24 @@ pub fn stage4(
         }
         if model_total > 0.0 && (measured_total - model_total).abs() / model_total > 0.05 {
             let why = if ap.api == crate::design::Api::Query {
+                // A sort-key range is drawn around one written item, so how much it holds
+                // depends on how the synthetic data spreads, not on the application's data.
+                let range = d
+                    .target_keys(ap)
+                    .and_then(|(_, sk)| sk)
+                    .and_then(|sk| ap.key_criteria.iter().find(|c| c.attribute == sk.name))
+                    .filter(|c| c.condition != crate::design::Condition::Eq)
+                    .map(|c| {
+                        format!(
+                            " (its `{}` condition on {} covers what the synthetic data holds, \
+                             not the application's)",
+                            c.condition.name(),
+                            c.attribute
+                        )
+                    })
+                    .unwrap_or_default();
                 format!(
-                    "Query pages returned {:.1} item(s) per call against {} estimated",
+                    "Query pages returned {:.1} item(s) per call against {} estimated{range}",
                     s.items_per_call,
                     ap.items_per_query.unwrap_or(1)
                 )
