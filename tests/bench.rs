@@ -146,10 +146,7 @@ fn process_runner(endpoint: &str) -> Runner {
 async fn a_run_writes_every_item_runs_every_pattern_and_bills_like_the_model() {
     let local = LocalDynamo::start().await.expect("emulator");
     let client = dynamo::local_client(&local.endpoint());
-    let d = examples()
-        .into_iter()
-        .find(|d| d.app.name == "online-shop")
-        .expect("shop");
+    let d = common::example("online-shop");
     tables(&d, &client).await;
     let mut o = quick("run-a");
     for e in ["Customer", "Order", "OrderItem", "Product"] {
@@ -413,10 +410,7 @@ fn the_workload_has_a_ceiling_and_checks_its_entities() {
 
 #[test]
 fn a_query_keeps_its_sort_key_condition() {
-    let shop = examples()
-        .into_iter()
-        .find(|d| d.app.name == "online-shop")
-        .expect("shop");
+    let shop = common::example("online-shop");
     let ws = spec::build(&shop, &Options::new("x"), 1).expect("workload");
     let pattern = |id: &str| {
         ws[0]
@@ -455,10 +449,7 @@ fn a_query_keeps_its_sort_key_condition() {
         assert_eq!(serde_json::to_value(c).expect("json"), json!(c.name()));
     }
 
-    let chat = examples()
-        .into_iter()
-        .find(|d| d.app.name == "team-chat")
-        .expect("chat");
+    let chat = common::example("team-chat");
     let ws = spec::build(&chat, &Options::new("x"), 1).expect("workload");
     let ap11 = ws[0]
         .patterns
@@ -847,10 +838,7 @@ print(json.dumps({"bytes": len(doc), "buckets": len(s.latency.counts)}))
 fn a_query_cost_gap_names_its_sort_key_range() {
     use ddb_architect::bench::Summary;
     use ddb_architect::render::analysis;
-    let d = examples()
-        .into_iter()
-        .find(|d| d.app.name == "online-shop")
-        .expect("shop");
+    let d = common::example("online-shop");
     let summary = |id: &str, items: f64, units: f64| Summary {
         id: id.into(),
         phase: "read".into(),

@@ -95,10 +95,7 @@ fn identities_are_unique() {
 
 #[test]
 fn children_point_at_parents_that_exist() {
-    let d = designs()
-        .into_iter()
-        .find(|d| d.app.name == "online-shop")
-        .expect("shop");
+    let d = common::example("online-shop");
     let g = Generator::new(&d, 1).with_count("Customer", 50);
     let customer = d.entity("Customer").expect("Customer");
     let ids: HashSet<String> = (0..50)
@@ -116,10 +113,7 @@ fn children_point_at_parents_that_exist() {
 
 #[test]
 fn numbers_are_exact_and_timestamps_whole_seconds() {
-    let d = designs()
-        .into_iter()
-        .find(|d| d.app.name == "online-shop")
-        .expect("shop");
+    let d = common::example("online-shop");
     let g = Generator::new(&d, 3);
     let order = d.entity("Order").expect("Order");
     for i in 0..100 {

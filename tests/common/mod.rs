@@ -139,6 +139,14 @@ pub fn examples() -> Vec<Design> {
         .collect()
 }
 
+/// The example design whose app is called `name`.
+pub fn example(name: &str) -> Design {
+    examples()
+        .into_iter()
+        .find(|d| d.app.name == name)
+        .unwrap_or_else(|| panic!("no example called {name}"))
+}
+
 /// A fresh, empty folder for one test (removed first if an earlier run left it).
 pub fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("ddb-architect-{name}-{}", std::process::id()));
