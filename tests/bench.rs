@@ -42,6 +42,27 @@ fn handler_script(script: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
+/// How a one-worker local run is described in its Stage 4 document.
+fn local_run(
+    id: &str,
+    target: &str,
+    scale: Decimal,
+    duration_s: f64,
+    warmup_s: f64,
+) -> ddb_architect::render::analysis::RunInfo {
+    ddb_architect::render::analysis::RunInfo {
+        run_id: id.into(),
+        target: target.into(),
+        runner: "process".into(),
+        workers: 1,
+        scale,
+        duration_s,
+        warmup_s,
+        failures: vec![],
+        partial: false,
+    }
+}
+
 fn examples() -> Vec<Design> {
     common::examples()
 }
@@ -520,17 +541,13 @@ async fn the_stage4_document_follows_the_rules_and_compares_runs() {
     let prices = ddb_architect::cost::PriceFile::built_in()
         .and_then(|f| f.region("us-east-1", "b"))
         .expect("prices");
-    let info = analysis::RunInfo {
-        run_id: "run-d".into(),
-        target: "the embedded DynamoDB emulator".into(),
-        runner: "process".into(),
-        workers: 1,
-        scale: Decimal::ONE,
-        duration_s: 2.0,
-        warmup_s: 0.5,
-        failures: vec![],
-        partial: false,
-    };
+    let info = local_run(
+        "run-d",
+        "the embedded DynamoDB emulator",
+        Decimal::ONE,
+        2.0,
+        0.5,
+    );
     let doc = analysis::stage4(&d, &info, &now, Some(&now), &prices).expect("stage 4");
     assert_eq!(check_tables(&doc), Vec::<String>::new(), "{doc}");
     let header = doc
@@ -785,17 +802,7 @@ async fn calls_the_client_cannot_send_are_counted_not_dropped() {
     let prices = ddb_architect::cost::PriceFile::built_in()
         .and_then(|f| f.region("us-east-1", "b"))
         .expect("prices");
-    let info = ddb_architect::render::analysis::RunInfo {
-        run_id: "f".into(),
-        target: "emulator".into(),
-        runner: "process".into(),
-        workers: 1,
-        scale: o.scale,
-        duration_s: 1.0,
-        warmup_s: 0.0,
-        failures: vec![],
-        partial: false,
-    };
+    let info = local_run("f", "emulator", o.scale, 1.0, 0.0);
     let doc = ddb_architect::render::analysis::stage4(&d, &info, &s, None, &prices).expect("doc");
     let row = doc
         .lines()
@@ -864,17 +871,7 @@ fn a_query_cost_gap_names_its_sort_key_range() {
     let prices = cost::PriceFile::built_in()
         .and_then(|f| f.region("us-east-1", "b"))
         .expect("prices");
-    let info = analysis::RunInfo {
-        run_id: "q".into(),
-        target: "emulator".into(),
-        runner: "process".into(),
-        workers: 1,
-        scale: Decimal::ONE,
-        duration_s: 10.0,
-        warmup_s: 1.0,
-        failures: vec![],
-        partial: false,
-    };
+    let info = local_run("q", "emulator", Decimal::ONE, 10.0, 1.0);
     let doc = analysis::stage4(&d, &info, &[summary("AP6", 3.0, 1.5)], None, &prices).expect("doc");
     let note = doc
         .lines()
