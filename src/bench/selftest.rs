@@ -397,18 +397,16 @@ async fn one_run(
 }
 
 /// The true latency of every measured read. The handler's schedule (its origin on the wall
-/// clock, the rate, the warm-up) gives each call's intended start; it reaches the server `lag`
+/// clock, its rate, the warm-up) gives each call's intended start; it reaches the server `lag`
 /// seconds later; if that is inside a stall it waits for the stall's end, and its latency is
 /// that wait plus the base latency.
 pub fn scheduled_latencies(
-    d: &Design,
     o: &Options,
-    shard: &super::ShardResult,
+    (origin, rate): (f64, f64),
     base_ms: f64,
     schedule: &StallSchedule,
     lag: f64,
-) -> Result<Vec<f64>, String> {
-    let (origin, rate) = read_schedule(d, o, shard)?;
+) -> Vec<f64> {
     let end = o.warmup_s + o.duration_s;
     let mut out = Vec::new();
     for k in 0u64.. {
@@ -422,7 +420,7 @@ pub fn scheduled_latencies(
             out.push(base_ms + wait * 1000.0);
         }
     }
-    Ok(out)
+    out
 }
 
 /// The read phase's origin on the wall clock and AP1's rate, for a one-shard run.
@@ -502,7 +500,7 @@ pub async fn truth(
         .schedule()
         .ok_or("the endpoint saw too few calls to place its stalls")?;
     let shard = out.shards.first().ok_or("the worker returned no result")?;
-    let (origin, _) = read_schedule(&d, &o, shard)?;
+    let (origin, rate) = read_schedule(&d, &o, shard)?;
     let lag = median_lag(
         &server.arrivals(),
         origin,
@@ -510,7 +508,7 @@ pub async fn truth(
         spacing,
     );
     let base = m.latency_ms(0.5);
-    let mut truths = scheduled_latencies(&d, &o, shard, base, &schedule, lag)?;
+    let mut truths = scheduled_latencies(&o, (origin, rate), base, &schedule, lag);
     truths.sort_by(f64::total_cmp);
     let exact = |q: f64| {
         let rank = ((q * truths.len() as f64).ceil() as usize).clamp(1, truths.len().max(1));

@@ -664,6 +664,17 @@ impl Design {
         }
     }
 
+    /// The pattern's condition on its target's sort key, with that key, when it has one.
+    pub fn sort_key_criterion<'a>(
+        &'a self,
+        p: &'a AccessPattern,
+    ) -> Option<(&'a KeyAttribute, &'a KeyCriterion)> {
+        let (_, sk) = self.target_keys(p)?;
+        let sk = sk?;
+        let c = p.key_criteria.iter().find(|c| c.attribute == sk.name)?;
+        Some((sk, c))
+    }
+
     /// The KeyConditionExpression a pattern's call uses: derived from its key criteria and its
     /// target's keys, partition key first. `None` when the pattern has no valid target.
     pub fn key_condition(&self, p: &AccessPattern) -> Option<String> {

@@ -242,9 +242,8 @@ pub fn stage4(
                 // A sort-key range is drawn around one written item, so how much it holds
                 // depends on how the synthetic data spreads, not on the application's data.
                 let range = d
-                    .target_keys(ap)
-                    .and_then(|(_, sk)| sk)
-                    .and_then(|sk| ap.key_criteria.iter().find(|c| c.attribute == sk.name))
+                    .sort_key_criterion(ap)
+                    .map(|(_, c)| c)
                     .filter(|c| c.condition != crate::design::Condition::Eq)
                     .map(|c| {
                         format!(

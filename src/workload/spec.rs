@@ -257,7 +257,7 @@ pub fn build(d: &Design, o: &Options, shards: u32) -> Result<Vec<Workload>, Spec
         ) else {
             continue;
         };
-        let Some((pk, sk)) = d.target_keys(p) else {
+        let Some((pk, _)) = d.target_keys(p) else {
             continue;
         };
         let Some(es) = entities.iter().find(|e| e.name == p.entity) else {
@@ -290,14 +290,14 @@ pub fn build(d: &Design, o: &Options, shards: u32) -> Result<Vec<Workload>, Spec
             },
             rate,
             items_per_query: (p.api == Api::Query).then_some(p.items_per_query.unwrap_or(1)),
-            sort_key: sk.filter(|_| p.api == Api::Query).and_then(|sk| {
-                let c = p.key_criteria.iter().find(|c| c.attribute == sk.name)?;
-                Some(SortKeySpec {
+            sort_key: d
+                .sort_key_criterion(p)
+                .filter(|_| p.api == Api::Query)
+                .map(|(sk, c)| SortKeySpec {
                     name: sk.name.clone(),
                     ty: sk.ty.code(),
                     condition: c.condition.name(),
-                })
-            }),
+                }),
             updates,
             fresh_from: es.count.saturating_add(es.reserve),
         });
