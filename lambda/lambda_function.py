@@ -24,6 +24,7 @@ import json
 import math
 import os
 import random
+import signal
 import sys
 import threading
 import time
@@ -45,6 +46,27 @@ THROTTLE_CODES = {
 # Synthetic timestamps fall in the 90 days from 2026-01-01T00:00:00Z.
 EPOCH_BASE = 1_767_225_600
 EPOCH_SPAN = 90 * 86_400
+
+
+# Set when the run must stop early: SIGTERM or Ctrl-C in a local process (ddb-architect sends
+# SIGTERM when its person presses Ctrl-C), or the process that started this one is gone. The
+# calls already sent finish; the result then reports what was measured, marked partial.
+_interrupt = threading.Event()
+_interrupt_reason = {"why": "interrupted"}
+
+
+def _on_signal(signum, _frame):
+    _interrupt_reason["why"] = "interrupted"
+    _interrupt.set()
+
+
+def _watch_parent(parent):
+    # A worker must not outlive the tool that started it (killed, crashed): once our parent
+    # changes, nobody will read our result, so no further request is worth sending.
+    while not _interrupt.wait(0.2):
+        if os.getppid() != parent:
+            _interrupt_reason["why"] = "parent gone"
+            _interrupt.set()
 
 
 # When each thread's last response arrived, stamped by botocore's before-parse event.
@@ -447,6 +469,9 @@ class Run:
         """A worker's jobs from `take` until it has none, the run is stopped, or the deadline is
         near (which stops the run)."""
         while self.stopped is None:
+            if _interrupt.is_set():
+                self.stop(_interrupt_reason["why"])
+                return
             if self.deadline.near():
                 self.stop("deadline")
                 return
@@ -585,6 +610,12 @@ class Run:
         def worker():
             for at, p in self._jobs(take):
                 intended = t0 + at
+                wait = intended - time.perf_counter()
+                # A thread may hold a call planned seconds ahead; an interrupt must not wait
+                # for it, nor send it. Short waits keep time.sleep's precision.
+                if wait > 0.05 and _interrupt.wait(wait - 0.05):
+                    self.stop(_interrupt_reason["why"])
+                    return
                 wait = intended - time.perf_counter()
                 if wait > 0:
                     time.sleep(wait)
@@ -740,6 +771,10 @@ def main():
             out[e["name"]] = [make_item(int(w["seed"]), e, i) for i in range(int(sys.argv[2]))]
         print(json.dumps(out, default=lambda b: list(b) if isinstance(b, bytes) else str(b)))
         return 0
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     try:
         event = json.load(sys.stdin)
     except json.JSONDecodeError as e:

@@ -60,6 +60,7 @@ fn local_run(
         warmup_s,
         failures: vec![],
         partial: false,
+        interrupted: false,
     }
 }
 

@@ -181,8 +181,14 @@ fn an_unreachable_model_server_keeps_the_session() {
         "hello\n/quit\n",
     );
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    // The session is kept, and the exit code says the model server was never usable.
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
     assert!(stdout.contains("cannot reach the model server"), "{stdout}");
+    assert!(
+        text(&out.stderr).contains("without a working model server"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(!stdout.contains("panicked"), "{stdout}");
     let _ = std::fs::remove_dir_all(&ws);
 }

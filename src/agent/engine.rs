@@ -321,15 +321,16 @@ impl Engine {
         let model = Arc::clone(&self.model);
         let interruptible = self.interruptible;
         let mut sink = |t: &str| ui.text(t);
+        // Listening before the call starts, so a Ctrl-C at any moment of it cancels it.
+        let mut listener = interruptible.then(crate::os::interrupt::listen);
         self.rt.block_on(async move {
             let call = model.complete(request, &mut sink);
-            if interruptible {
-                tokio::select! {
+            match listener.as_mut() {
+                Some(l) => tokio::select! {
                     r = call => r,
-                    _ = tokio::signal::ctrl_c() => Err(ModelError::Cancelled),
-                }
-            } else {
-                call.await
+                    () = l.interrupted() => Err(ModelError::Cancelled),
+                },
+                None => call.await,
             }
         })
     }
@@ -375,13 +376,38 @@ impl Engine {
                 finished = true;
                 break;
             }
+            let signals = crate::os::interrupt::count();
             for call in &reply.tool_calls {
+                if crate::os::interrupt::count() != signals {
+                    // The person stopped a tool (a benchmark) with Ctrl-C: the calls after it
+                    // do not run, and the model hears why before the person says what next.
+                    let skipped = json!({"ok": false, "step": "execute",
+                        "error": "not run: the developer pressed Ctrl-C during an earlier call",
+                        "fix": "Ask the developer how to go on."});
+                    self.transcript.record(
+                        "tool_result",
+                        json!({"call_id": call.id, "tool": call.name, "ok": false,
+                               "content": skipped, "by_person": false}),
+                    )?;
+                    self.state
+                        .messages
+                        .push(Message::tool(&call.id, skipped.to_string()));
+                    continue;
+                }
                 let outcome = self.call_tool(&call.id, &call.name, &call.arguments, false, ui)?;
                 self.state
                     .messages
                     .push(Message::tool(&call.id, outcome.text()));
             }
             self.save()?;
+            if crate::os::interrupt::count() != signals {
+                ui.info("Stopped by Ctrl-C. The session is saved; say what you want next.");
+                self.transcript.record(
+                    "error",
+                    json!({"during": "tool", "message": "interrupted by the developer"}),
+                )?;
+                return Ok(TurnEnd::Cancelled);
+            }
         }
         if !finished {
             ui.info(&format!(

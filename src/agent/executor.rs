@@ -706,6 +706,7 @@ impl Executor<'_> {
             max_rate: rust_decimal::Decimal::from(10_000),
             function_name: "DynamoDBBenchmark".to_string(),
             yes: true,
+            format: crate::cli::Format::Text,
         };
         self.ui.info(&format!(
             "running the benchmark: {duration} s per phase after {warmup} s warm-up, {workers} worker(s)"
@@ -732,6 +733,12 @@ impl Executor<'_> {
             self.ui.info(line);
         }
         let partial = results["partial"].as_bool().unwrap_or(false);
+        let interrupted = results["interrupted"].as_bool().unwrap_or(false);
+        if interrupted {
+            self.ui.info(&format!(
+                "The benchmark was stopped early (Ctrl-C); what it measured is kept in {dir}."
+            ));
+        }
         self.state.runs.push(RunRecord {
             number,
             dir: dir.clone(),
@@ -750,9 +757,11 @@ impl Executor<'_> {
                        "achieved_rps": s["achieved_rps"], "target_rps": s["target_rps"]})
             })
             .collect();
-        Ok(json!({"run": number, "folder": dir, "partial": partial,
+        Ok(
+            json!({"run": number, "folder": dir, "partial": partial, "interrupted": interrupted,
                   "failures": results["failures"], "summaries": summaries,
-                  "warnings": err.lines().filter(|l| l.starts_with("warning") || l.starts_with("error")).collect::<Vec<_>>()}))
+                  "warnings": err.lines().filter(|l| l.starts_with("warning") || l.starts_with("error")).collect::<Vec<_>>()}),
+        )
     }
 
     fn write_analysis(&mut self, a: tools::WriteAnalysis) -> Result<Value, String> {

@@ -179,6 +179,12 @@ impl Keyboard {
 impl Answers for Keyboard {
     fn answer<W: Write + Send>(&mut self, _tool: &str, printer: &mut Printer<W>) -> bool {
         printer.end();
+        // Only an answer typed after the question was shown counts.
+        if let Some(note) =
+            crate::os::terminal::discarded_note(crate::os::terminal::discard_typeahead())
+        {
+            printer.info(&note);
+        }
         loop {
             match self.read("  │ Approve? Type yes or no: ") {
                 Ok(a) => match a.trim().to_ascii_lowercase().as_str() {
@@ -350,6 +356,11 @@ fn offer_cleanup(engine: &mut Engine, ui: &mut Terminal) -> Result<(), EngineErr
         live.len(),
         live.join(", ")
     ));
+    if let Some(note) =
+        crate::os::terminal::discarded_note(crate::os::terminal::discard_typeahead())
+    {
+        ui.printer.line(&note);
+    }
     match ui.read("Remove them now? Type yes or no: ") {
         Ok(a) if matches!(a.trim().to_ascii_lowercase().as_str(), "yes" | "y") => {
             engine.person_tool("clean_up", ui)?;
@@ -362,8 +373,18 @@ fn offer_cleanup(engine: &mut Engine, ui: &mut Terminal) -> Result<(), EngineErr
     Ok(())
 }
 
+/// How an interactive session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// The person left, or the session completed.
+    Normally,
+    /// The person left after the model server failed and no later request succeeded: the
+    /// message of that failure.
+    ModelUnusable(String),
+}
+
 /// Run the interactive session until the person leaves or the session completes.
-pub fn run(engine: &mut Engine) -> Result<(), EngineError> {
+pub fn run(engine: &mut Engine) -> Result<Ended, EngineError> {
     let history = engine.workspace.file("history.txt");
     let editor = DefaultEditor::new().ok().map(|mut e| {
         let _ = e.load_history(&history);
@@ -390,8 +411,17 @@ pub fn run(engine: &mut Engine) -> Result<(), EngineError> {
         }
     ));
     let mut pending = String::new();
+    let mut model_failure: Option<String> = None;
     loop {
         let prompt = if pending.is_empty() { "you> " } else { "...> " };
+        if pending.is_empty() && engine.state.gate.is_some() {
+            // A gate is answered only by what is typed after its question appeared.
+            if let Some(note) =
+                crate::os::terminal::discarded_note(crate::os::terminal::discard_typeahead())
+            {
+                ui.printer.line(&note);
+            }
+        }
         let line = match ui.read(prompt) {
             Ok(l) => l,
             Err(ReadlineError::Interrupted) => {
@@ -434,11 +464,15 @@ pub fn run(engine: &mut Engine) -> Result<(), EngineError> {
                 offer_cleanup(engine, &mut ui)?;
                 break;
             }
-            Command::Say(text) => {
-                if engine.handle(&text, &mut ui)? == TurnEnd::Complete {
+            Command::Say(text) => match engine.handle(&text, &mut ui)? {
+                TurnEnd::Complete => {
+                    model_failure = None;
                     break;
                 }
-            }
+                TurnEnd::ModelFailed(m) => model_failure = Some(m),
+                TurnEnd::Answered | TurnEnd::Gate(_) => model_failure = None,
+                TurnEnd::Cancelled => {}
+            },
         }
     }
     ui.printer.line(&format!(
@@ -446,5 +480,5 @@ pub fn run(engine: &mut Engine) -> Result<(), EngineError> {
         engine.workspace.dir.display(),
         engine.workspace.dir.display()
     ));
-    Ok(())
+    Ok(model_failure.map_or(Ended::Normally, Ended::ModelUnusable))
 }

@@ -23,6 +23,8 @@ pub struct Report {
     pub stage: super::session::Stage,
     /// The session completed (Stage 5's question answered).
     pub complete: bool,
+    /// The person stopped the replay with Ctrl-C (or SIGTERM).
+    pub interrupted: bool,
 }
 
 /// Load the script of a transcript file (or of transcript text, `name` naming it in errors).
@@ -56,10 +58,13 @@ pub fn replay<W: Write + Send>(
     let mut ui = RecordedUi::recorded(out, script.approvals);
     let mut end = None;
     let mut drift = Vec::new();
+    let signals = crate::os::interrupt::count();
+    let mut interrupted = false;
     for input in &script.inputs {
         ui.line(&format!("\nyou> {input}"));
         let e = engine.handle(input, &mut ui)?;
-        let stop = matches!(e, TurnEnd::Complete | TurnEnd::ModelFailed(_));
+        interrupted = crate::os::interrupt::count() != signals;
+        let stop = interrupted || matches!(e, TurnEnd::Complete | TurnEnd::ModelFailed(_));
         if let TurnEnd::ModelFailed(m) = &e {
             drift.push(format!("the replay stopped: {m}"));
         }
@@ -68,19 +73,24 @@ pub fn replay<W: Write + Send>(
             break;
         }
     }
-    drift.extend(
-        drift_log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .cloned(),
-    );
-    drift.extend(ui.answers.drift.iter().cloned());
-    if model.remaining() > 0 {
-        drift.push(format!(
-            "{} recorded model answer(s) were never asked for",
-            model.remaining()
-        ));
+    if interrupted {
+        // The person stopped the replay: what was not replayed is not drift.
+        drift.clear();
+    } else {
+        drift.extend(
+            drift_log
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .cloned(),
+        );
+        drift.extend(ui.answers.drift.iter().cloned());
+        if model.remaining() > 0 {
+            drift.push(format!(
+                "{} recorded model answer(s) were never asked for",
+                model.remaining()
+            ));
+        }
     }
     let report = Report {
         drift,
@@ -88,6 +98,7 @@ pub fn replay<W: Write + Send>(
         transcript: engine.transcript_path().to_path_buf(),
         stage: engine.state.stage,
         complete: engine.state.complete,
+        interrupted,
     };
     Ok((report, ui.printer.into_inner()))
 }

@@ -29,6 +29,163 @@ pub enum ConfigError {
          in ~/.aws/config"
     )]
     NoRegion,
+    /// The profile asked for is in neither shared file.
+    #[error("{}", unknown_profile_text(.name, .from, .known))]
+    UnknownProfile {
+        /// The profile asked for.
+        name: String,
+        /// Where the name came from (--profile or AWS_PROFILE).
+        from: &'static str,
+        /// The profiles that exist.
+        known: Vec<String>,
+    },
+}
+
+fn unknown_profile_text(name: &str, source: &str, known: &[String]) -> String {
+    let files = "~/.aws/config or ~/.aws/credentials";
+    if known.is_empty() {
+        return format!(
+            "the AWS profile `{name}` (from {source}) does not exist: no profiles are set up in \
+             {files}. Create it with `aws configure --profile {name}` (or `aws configure sso`)"
+        );
+    }
+    let close = known
+        .iter()
+        .filter(|k| strsim::jaro_winkler(k, name) > 0.8)
+        .map(|k| format!(" Did you mean `{k}`?"))
+        .next()
+        .unwrap_or_default();
+    format!(
+        "the AWS profile `{name}` (from {source}) is not in {files}; the profiles there are: {}.{close}",
+        known.join(", ")
+    )
+}
+
+/// The profile names in the shared config and credentials files (AWS_CONFIG_FILE and
+/// AWS_SHARED_CREDENTIALS_FILE move them, as for the AWS CLI), sorted, without repeats.
+pub fn profile_names() -> Vec<String> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let file = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(std::path::PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(default)))
+    };
+    let mut names = Vec::new();
+    for (path, in_config) in [
+        (file("AWS_CONFIG_FILE", "config"), true),
+        (file("AWS_SHARED_CREDENTIALS_FILE", "credentials"), false),
+    ] {
+        let Some(text) = path.and_then(|p| std::fs::read_to_string(p).ok()) else {
+            continue;
+        };
+        names.extend(section_profiles(&text, in_config));
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Profile names in one shared file: `[profile NAME]` and `[default]` in the config file,
+/// `[NAME]` in the credentials file. Other sections (sso-session, services) are not profiles.
+pub fn section_profiles(text: &str, config_file: bool) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let inner = l.strip_prefix('[')?.strip_suffix(']')?.trim();
+            if !config_file {
+                return Some(inner.to_string());
+            }
+            if inner == "default" {
+                return Some(inner.to_string());
+            }
+            inner
+                .strip_prefix("profile")
+                .filter(|rest| rest.starts_with(char::is_whitespace))
+                .map(|rest| rest.trim().to_string())
+        })
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// The profile a run uses, and where its name came from.
+fn chosen_profile(s: &Settings) -> Option<(String, &'static str)> {
+    if let Some(p) = &s.profile {
+        return Some((p.clone(), "--profile"));
+    }
+    std::env::var("AWS_PROFILE")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| (p, "AWS_PROFILE"))
+}
+
+/// Check that a named profile exists before the SDK quietly finds no Region or credentials
+/// in it. A profile with static credentials given in code needs no file.
+fn check_profile(s: &Settings) -> Result<(), ConfigError> {
+    if s.static_credentials.is_some() {
+        return Ok(());
+    }
+    let Some((name, source)) = chosen_profile(s) else {
+        return Ok(());
+    };
+    let known = profile_names();
+    if known.contains(&name) {
+        return Ok(());
+    }
+    // Environment credentials make the profile matter for its Region only; the SDK falls back
+    // to AWS_REGION then. Still a mistake worth naming.
+    Err(ConfigError::UnknownProfile {
+        name,
+        from: source,
+        known,
+    })
+}
+
+/// The commercial, GovCloud and China Regions known when this was written. A Region launched
+/// since is not refused for being missing here: doctor warns and lets AWS answer.
+pub const KNOWN_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// Whether `region` is one of [`KNOWN_REGIONS`].
+pub fn is_known_region(region: &str) -> bool {
+    KNOWN_REGIONS.contains(&region)
 }
 
 /// Clients for every service the executor calls.
@@ -51,6 +208,7 @@ pub struct Clients {
 /// Load the shared configuration: credential chain, profile, Region, endpoint overrides, and
 /// the standard retry mode (throttling is retried with backoff).
 pub async fn load(s: &Settings) -> Result<SdkConfig, ConfigError> {
+    check_profile(s)?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::standard().with_max_attempts(5));
     if let Some(p) = &s.profile {
@@ -131,12 +289,23 @@ where
     e.code().map(str::to_string)
 }
 
+/// Whether an error's text (lower case) says no credentials could be found — the SDK reports
+/// that as a "dispatch failure", which must not be mistaken for the network.
+pub fn credentials_missing(lower: &str) -> bool {
+    lower.contains("no credentials")
+        || lower.contains("credentialsnotloaded")
+        || lower.contains("failed to load credentials")
+        || lower.contains("credentials provider")
+        || lower.contains("credential provider")
+        || lower.contains("provided credentials")
+        || lower.contains("could not load credentials")
+}
+
 /// What to do about an AWS failure, for people: the fix for the usual causes.
 pub fn advice(code: Option<&str>, text: &str, operation: &str, target: &str) -> String {
     let lower = text.to_ascii_lowercase();
     let fix = match code {
-        _ if lower.contains("no credentials") || lower.contains("credentialsnotloaded")
-            || lower.contains("failed to load credentials") =>
+        _ if credentials_missing(&lower) =>
         {
             "no AWS credentials were found: run `aws configure` (or `aws sso login --profile NAME` \
              and pass --profile NAME), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
 
 pub use result::{Merged, ShardResult, merge};
 pub use runner::{Progress, Runner};
@@ -26,12 +27,14 @@ pub struct Outcome {
     pub failures: Vec<(u32, String)>,
     /// Merged per pattern.
     pub merged: Vec<Merged>,
+    /// The run was stopped early (Ctrl-C or SIGTERM); what was measured is kept.
+    pub interrupted: bool,
 }
 
 impl Outcome {
     /// True when any shard failed or stopped early.
     pub fn partial(&self) -> bool {
-        !self.failures.is_empty() || self.shards.iter().any(|s| s.partial)
+        self.interrupted || !self.failures.is_empty() || self.shards.iter().any(|s| s.partial)
     }
 }
 
@@ -53,6 +56,29 @@ pub async fn run(
     deadline_s: Option<f64>,
     progress: UnboundedSender<Progress>,
 ) -> Result<Outcome, SpecError> {
+    run_until(
+        d,
+        o,
+        workers,
+        runner,
+        deadline_s,
+        progress,
+        CancellationToken::new(),
+    )
+    .await
+}
+
+/// [`run`], stopping early when `stop` is cancelled: local workers stop their calls and still
+/// report what they measured (their results are marked partial).
+pub async fn run_until(
+    d: &Design,
+    o: &Options,
+    workers: u32,
+    runner: &Runner,
+    deadline_s: Option<f64>,
+    progress: UnboundedSender<Progress>,
+    stop: CancellationToken,
+) -> Result<Outcome, SpecError> {
     let workloads = spec::build(d, o, workers)?;
     let items: u64 = workloads
         .first()
@@ -66,7 +92,11 @@ pub async fn run(
             json!({"action": "bench", "workload": w, "deadline_s": deadline_s, "margin_s": 5.0});
         let runner = runner.clone();
         let tx = progress.clone();
-        set.spawn(async move { (index, runner.run_shard(index, &event, limit, &tx).await) });
+        let stop = stop.clone();
+        set.spawn(async move {
+            let r = runner.run_shard(index, &event, limit, &tx, &stop).await;
+            (index, r)
+        });
     }
     drop(progress);
     let mut shards = Vec::new();
@@ -85,6 +115,7 @@ pub async fn run(
         shards,
         failures,
         merged,
+        interrupted: stop.is_cancelled(),
     })
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
 
 use super::result::ShardResult;
 
@@ -39,6 +40,28 @@ pub enum Runner {
         /// Function name.
         function: String,
     },
+}
+
+/// How long a stopped local worker has to finish its calls in flight and report.
+const STOP_GRACE: Duration = Duration::from_secs(15);
+
+use crate::os::interrupt::Signal;
+
+/// Start the worker in a process group of its own: a Ctrl-C at the terminal reaches this tool
+/// only, which then stops the worker so that it still reports what it measured. On Linux the
+/// worker is also told to stop (SIGTERM) when this tool dies.
+fn own_process_group(cmd: &mut tokio::process::Command) {
+    #[cfg(unix)]
+    cmd.process_group(0);
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(PR_SET_PDEATHSIG) only sets a flag of the new process; it allocates
+    // nothing and is safe between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            Ok(())
+        });
+    }
 }
 
 fn parse_result(text: &str, shard: u32) -> Result<ShardResult, String> {
@@ -76,13 +99,16 @@ fn clip(s: &str) -> String {
 
 impl Runner {
     /// Run one shard: `event` is the handler's `bench` event. Progress lines go to `progress`;
-    /// the shard is abandoned after `limit`.
+    /// the shard is abandoned after `limit`. When `stop` is cancelled a local process is asked
+    /// to stop (SIGTERM) and its partial result is still read; a Lambda invocation cannot be
+    /// stopped from here, so it is no longer waited for.
     pub async fn run_shard(
         &self,
         shard: u32,
         event: &Value,
         limit: Duration,
         progress: &UnboundedSender<Progress>,
+        stop: &CancellationToken,
     ) -> Result<ShardResult, String> {
         match self {
             Runner::Process {
@@ -99,9 +125,15 @@ impl Runner {
                 for (k, v) in env {
                     cmd.env(k, v);
                 }
-                let mut child = cmd
-                    .spawn()
-                    .map_err(|e| format!("cannot start {python}: {e}; install Python 3 with boto3 (see `ddb-architect doctor --local`)"))?;
+                own_process_group(&mut cmd);
+                let mut child = cmd.spawn().map_err(|e| {
+                    format!(
+                        "cannot start {python}: {e}; {}",
+                        crate::provision::doctor::PYTHON_FIX
+                    )
+                })?;
+                let _registered = child.id().map(crate::os::interrupt::Child::register);
+                let pid = child.id();
                 let body = event.to_string();
                 if let Some(mut stdin) = child.stdin.take() {
                     stdin
@@ -138,12 +170,28 @@ impl Runner {
                     let status = child.wait().await;
                     (out, status)
                 };
-                let (out, status) = match tokio::time::timeout(limit, run).await {
-                    Ok(x) => x,
-                    Err(_) => {
+                let stopping = async {
+                    stop.cancelled().await;
+                    if let Some(pid) = pid {
+                        crate::os::interrupt::signal_group(pid, Signal::Terminate);
+                    }
+                    // Calls in flight finish and the result is written; past this, give up.
+                    tokio::time::sleep(STOP_GRACE).await;
+                };
+                let (out, status) = tokio::select! {
+                    x = tokio::time::timeout(limit, run) => match x {
+                        Ok(x) => x,
+                        Err(_) => {
+                            return Err(format!(
+                                "shard {shard} did not finish within {} s and was stopped",
+                                limit.as_secs()
+                            ));
+                        }
+                    },
+                    () = stopping => {
                         return Err(format!(
-                            "shard {shard} did not finish within {} s and was stopped",
-                            limit.as_secs()
+                            "shard {shard} did not stop within {} s of being asked and was killed",
+                            STOP_GRACE.as_secs()
                         ));
                     }
                 };
@@ -178,7 +226,15 @@ impl Runner {
                     .function_name(function)
                     .payload(aws_sdk_lambda::primitives::Blob::new(event.to_string()))
                     .send();
-                let out = match tokio::time::timeout(limit, call).await {
+                let out = match tokio::select! {
+                    x = tokio::time::timeout(limit, call) => x,
+                    () = stop.cancelled() => {
+                        return Err(format!(
+                            "shard {shard}: stopped waiting for {function}; the invocation runs \
+                             on in AWS until it finishes, and its result is lost"
+                        ));
+                    }
+                } {
                     Err(_) => {
                         return Err(format!(
                             "shard {shard}: no answer from {function} within {} s",

@@ -5,7 +5,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, load_valid};
+use serde_json::json;
+
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, Format, load_valid};
 use crate::aws::clients::{self, Clients, Settings};
 use crate::aws::{dynamo, local::LocalDynamo};
 use crate::cost::BenchmarkPlan;
@@ -58,6 +60,11 @@ impl Reporter for ErrLines<'_> {
     }
 }
 
+/// A JSON document as the `--format json` output prints it.
+pub(crate) fn pretty(v: &serde_json::Value) -> std::io::Result<String> {
+    serde_json::to_string_pretty(v).map_err(std::io::Error::other)
+}
+
 pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -79,18 +86,58 @@ pub(crate) fn run_id() -> String {
 pub struct DoctorArgs {
     #[command(flatten)]
     pub target: Target,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// A mark in its colour, when colour is on.
+fn coloured_mark(status: doctor::Status, on: bool) -> String {
+    use crate::os::terminal::{Paint, paint};
+    let p = match status {
+        doctor::Status::Ok => Paint::Green,
+        doctor::Status::Warn => Paint::Yellow,
+        doctor::Status::Fail => Paint::Red,
+        doctor::Status::Skip => Paint::Dim,
+    };
+    paint(status.mark(), p, on)
 }
 
 pub(super) fn doctor(args: &DoctorArgs, out: &mut dyn Write) -> std::io::Result<u8> {
     let rt = runtime()?;
     let checks = rt.block_on(doctor::run(&args.target.settings(), args.target.local));
-    let mut failed = false;
+    let failed = checks.iter().any(|c| c.status == doctor::Status::Fail);
+    if args.format == Format::Json {
+        let doc = json!({
+            "ready": !failed,
+            "checks": checks.iter().map(|c| json!({
+                "check": c.name,
+                "status": format!("{:?}", c.status).to_lowercase(),
+                "detail": c.detail,
+                "fix": c.fix,
+            })).collect::<Vec<_>>(),
+        });
+        writeln!(out, "{}", pretty(&doc)?)?;
+        return Ok(if failed { EXIT_FINDINGS } else { EXIT_OK });
+    }
+    let colour = crate::os::terminal::colour(crate::os::terminal::Stream::Stdout);
     for c in &checks {
-        writeln!(out, "{} {:<16} {}", c.status.mark(), c.name, c.detail)?;
+        writeln!(
+            out,
+            "{} {:<16} {}",
+            coloured_mark(c.status, colour),
+            c.name,
+            c.detail
+        )?;
         if let Some(fix) = &c.fix {
-            writeln!(out, "  {:<16} fix: {fix}", "")?;
+            let mut lines = fix.lines();
+            if let Some(first) = lines.next() {
+                writeln!(out, "  {:<16} fix: {first}", "")?;
+            }
+            for l in lines {
+                writeln!(out, "  {:<16}      {l}", "")?;
+            }
         }
-        failed |= c.status == doctor::Status::Fail;
     }
     writeln!(
         out,
@@ -136,6 +183,9 @@ pub struct DeployArgs {
     /// Create only part of the benchmark: the tables, or the role and function.
     #[arg(long, value_enum, default_value_t = OnlyArg::All)]
     pub only: OnlyArg,
+    /// Output format of the result on standard output (progress stays on standard error).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// Which resources `deploy` creates.
@@ -258,6 +308,18 @@ pub(crate) fn deploy(
         r
     });
     match result {
+        Ok(done) if args.format == Format::Json => {
+            let doc = json!({
+                "deployed": true,
+                "ledger": ledger.path().display().to_string(),
+                "tables": done.tables,
+                "role_arn": done.role_arn,
+                "log_group": done.log_group,
+                "function_arn": done.function_arn,
+            });
+            writeln!(out, "{}", pretty(&doc)?)?;
+            Ok(EXIT_OK)
+        }
         Ok(done) => {
             writeln!(out, "Deployed (ledger: {}):", ledger.path().display())?;
             for t in &done.tables {
@@ -313,6 +375,9 @@ pub struct CleanupArgs {
     /// Lambda function name deploy used.
     #[arg(long, default_value = "DynamoDBBenchmark")]
     pub function_name: String,
+    /// Output format of the summary on standard output (progress stays on standard error).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// The summary table of a cleanup.
@@ -374,10 +439,22 @@ pub(crate) fn cleanup(
     });
     match result {
         Ok(lines) => {
-            out.write_all(summary(&lines).as_bytes())?;
             let failed = lines
                 .iter()
                 .any(|l| matches!(l.outcome, cleanup::Outcome::Failed(_)));
+            if args.format == Format::Json {
+                let doc = json!({
+                    "dry_run": args.dry_run,
+                    "complete": !failed,
+                    "resources": lines.iter().map(|l| {
+                        let (status, why) = l.outcome.status();
+                        json!({"kind": l.kind, "name": l.name, "status": status, "reason": why})
+                    }).collect::<Vec<_>>(),
+                });
+                writeln!(out, "{}", pretty(&doc)?)?;
+                return Ok(if failed { EXIT_FINDINGS } else { EXIT_OK });
+            }
+            out.write_all(summary(&lines).as_bytes())?;
             if args.dry_run {
                 writeln!(out, "Dry run: nothing was deleted.")?;
             }

@@ -74,6 +74,9 @@ pub struct BenchArgs {
     /// Do not ask before spending (for scripts).
     #[arg(long)]
     pub yes: bool,
+    /// Output format of the summary on standard output (progress stays on standard error).
+    #[arg(long, value_enum, default_value_t = super::Format::Text)]
+    pub format: super::Format,
 }
 
 fn options(
@@ -151,6 +154,12 @@ pub(crate) fn run(
     }
     if let Err(e) = std::fs::create_dir_all(args.out.join("charts")) {
         writeln!(err, "error: cannot create {}: {e}", args.out.display())?;
+        return Ok(EXIT_UNREADABLE);
+    }
+    if args.runner == RunnerArg::Process
+        && let Some(problem) = doctor::python_problem()
+    {
+        writeln!(err, "error: {problem}")?;
         return Ok(EXIT_UNREADABLE);
     }
     let handler = args.target.workspace.join("lambda_function.py");
@@ -253,8 +262,24 @@ pub(crate) fn run(
                 );
             }
         });
-        let outcome = bench::run(&design, &o, args.workers, &runner, None, tx).await.map_err(|e| e.to_string());
+        // Ctrl-C (or SIGTERM) stops the workers, which still report what they measured.
+        let stop = tokio_util::sync::CancellationToken::new();
+        let mut listener = crate::os::interrupt::listen();
+        let stopper = {
+            let stop = stop.clone();
+            let bar = bar.clone();
+            tokio::spawn(async move {
+                listener.interrupted().await;
+                bar.println("Stopping the benchmark: the workers finish their calls in flight and report (Ctrl-C again leaves at once)…");
+                stop.cancel();
+                // Held until the run ends: a second signal meanwhile ends the process.
+                listener
+            })
+        };
+        let outcome = bench::run_until(&design, &o, args.workers, &runner, None, tx, stop.clone()).await.map_err(|e| e.to_string());
         let _ = watcher.await;
+        stopper.abort();
+        let _ = stopper.await;
         bar.finish_and_clear();
         if let Some(l) = local {
             l.stop().await;
@@ -296,6 +321,7 @@ pub(crate) fn run(
         "duration_s": o.duration_s,
         "warmup_s": o.warmup_s,
         "partial": outcome.partial(),
+        "interrupted": outcome.interrupted,
         "failures": failures,
         "summaries": summaries,
         "shards": outcome.shards,
@@ -349,6 +375,7 @@ pub(crate) fn run(
         warmup_s: o.warmup_s,
         failures: failures.clone(),
         partial: outcome.partial(),
+        interrupted: outcome.interrupted,
     };
     match prices.map_err(|e| e.to_string()).and_then(|p| {
         analysis::stage4(&design, &info, &summaries, before.as_deref(), &p)
@@ -362,40 +389,74 @@ pub(crate) fn run(
         Err(e) => problems.push(e),
     }
 
-    // A short summary on the terminal.
-    let mut t = crate::render::markdown::MdTable::new(&[
-        ("AP", crate::render::markdown::Align::Left),
-        ("Calls", crate::render::markdown::Align::Right),
-        ("P50Ms", crate::render::markdown::Align::Right),
-        ("P95Ms", crate::render::markdown::Align::Right),
-        ("P99Ms", crate::render::markdown::Align::Right),
-        ("Errors", crate::render::markdown::Align::Right),
-        ("RPS", crate::render::markdown::Align::Right),
-    ]);
-    for s in &summaries {
-        t.row([
-            s.id.clone(),
-            s.count.to_string(),
-            format!("{:.2}", s.p50_ms),
-            format!("{:.2}", s.p95_ms),
-            format!("{:.2}", s.p99_ms),
-            s.errors.to_string(),
-            format!("{:.1}", s.achieved_rps),
+    if args.format == super::Format::Json {
+        let report = json!({
+            "run_id": run_id,
+            "out": args.out.display().to_string(),
+            "target": doc["target"],
+            "scale": o.scale.to_string(),
+            "partial": outcome.partial(),
+            "interrupted": outcome.interrupted,
+            "failures": failures,
+            "problems": problems,
+            "summaries": summaries,
+        });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?
+        )?;
+    } else {
+        // A short summary on the terminal.
+        let mut t = crate::render::markdown::MdTable::new(&[
+            ("AP", crate::render::markdown::Align::Left),
+            ("Calls", crate::render::markdown::Align::Right),
+            ("P50Ms", crate::render::markdown::Align::Right),
+            ("P95Ms", crate::render::markdown::Align::Right),
+            ("P99Ms", crate::render::markdown::Align::Right),
+            ("Errors", crate::render::markdown::Align::Right),
+            ("RPS", crate::render::markdown::Align::Right),
         ]);
+        for s in &summaries {
+            t.row([
+                s.id.clone(),
+                s.count.to_string(),
+                format!("{:.2}", s.p50_ms),
+                format!("{:.2}", s.p95_ms),
+                format!("{:.2}", s.p99_ms),
+                s.errors.to_string(),
+                format!("{:.1}", s.achieved_rps),
+            ]);
+        }
+        out.write_all(t.render().as_bytes())?;
     }
-    out.write_all(t.render().as_bytes())?;
+    let colour = crate::os::terminal::colour(crate::os::terminal::Stream::Stderr);
+    let paint = crate::os::terminal::paint;
+    use crate::os::terminal::Paint;
     for f in &failures {
-        writeln!(err, "warning: {f}")?;
+        writeln!(err, "{} {f}", paint("warning:", Paint::Yellow, colour))?;
     }
     for p in &problems {
-        writeln!(err, "error: {p}")?;
+        writeln!(err, "{} {p}", paint("error:", Paint::Red, colour))?;
     }
-    writeln!(
-        out,
-        "Wrote {} (results.json, charts/, {}).",
-        args.out.display(),
-        analysis::STAGE4_FILE
-    )?;
+    if outcome.interrupted {
+        writeln!(
+            err,
+            "Interrupted: the benchmark was stopped early. What was measured until then is kept \
+             in {} (results.json and {} are marked partial).",
+            args.out.display(),
+            analysis::STAGE4_FILE
+        )?;
+        return Ok(crate::os::interrupt::EXIT_INTERRUPTED);
+    }
+    if args.format == super::Format::Text {
+        writeln!(
+            out,
+            "Wrote {} (results.json, charts/, {}).",
+            args.out.display(),
+            analysis::STAGE4_FILE
+        )?;
+    }
     Ok(if failures.is_empty() && problems.is_empty() {
         EXIT_OK
     } else {

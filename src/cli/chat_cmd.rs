@@ -65,6 +65,17 @@ fn print_report(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
+    if r.interrupted {
+        writeln!(
+            err,
+            "\nInterrupted at stage {} ({}). Everything written so far is kept; the transcript is \
+             {}.",
+            r.stage.number(),
+            r.stage.name(),
+            r.transcript.display()
+        )?;
+        return Ok(crate::os::interrupt::EXIT_INTERRUPTED);
+    }
     writeln!(
         out,
         "\nReplay finished at stage {} ({}){}. New transcript: {}",
@@ -153,6 +164,14 @@ pub(crate) fn chat(
             return Ok(EXIT_UNREADABLE);
         }
     };
+    if args.local
+        && !args.resume
+        && let Some(problem) = crate::provision::doctor::python_problem()
+    {
+        // Stage 3 runs the benchmark handler locally: better to say so before Stage 1.
+        writeln!(err, "error: {problem}")?;
+        return Ok(EXIT_UNREADABLE);
+    }
     let secrets = endpoint.api_key.clone().into_iter().collect();
     let model = Arc::new(OpenAiModel::new(endpoint));
     let options = engine::Options {
@@ -172,7 +191,14 @@ pub(crate) fn chat(
         }
     };
     match repl::run(&mut engine) {
-        Ok(()) => Ok(EXIT_OK),
+        Ok(repl::Ended::Normally) => Ok(EXIT_OK),
+        Ok(repl::Ended::ModelUnusable(m)) => {
+            writeln!(
+                err,
+                "error: the session ended without a working model server (last error: {m})"
+            )?;
+            Ok(super::EXIT_UNAVAILABLE)
+        }
         Err(e) => {
             writeln!(err, "error: {e}")?;
             Ok(EXIT_FINDINGS)
@@ -206,6 +232,10 @@ pub(crate) fn demo(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
+    if let Some(problem) = crate::provision::doctor::python_problem() {
+        writeln!(err, "error: the demo runs a real benchmark: {problem}")?;
+        return Ok(EXIT_UNREADABLE);
+    }
     if let Err(e) = prepare_demo_dir(&args.out) {
         writeln!(err, "error: {e}")?;
         return Ok(EXIT_UNREADABLE);

@@ -23,6 +23,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code: the input could not be read or parsed.
 pub const EXIT_UNREADABLE: u8 = 2;
+/// Exit code: a service the command needs (the model server) could not be used.
+pub const EXIT_UNAVAILABLE: u8 = 3;
 
 /// Design, validate and benchmark Amazon DynamoDB data models.
 #[derive(Debug, Parser)]
@@ -102,6 +104,20 @@ pub enum Command {
     /// Replay a recorded journey (an online shop) in local mode: all six stages, every document,
     /// a real benchmark on the embedded emulator, and cleanup. No AWS account or model needed.
     Demo(chat_cmd::DemoArgs),
+    /// Print a shell completion script for ddb-architect.
+    ///
+    /// For example, for bash: `ddb-architect completions bash > ~/.local/share/bash-completion/completions/ddb-architect`;
+    /// for zsh: `ddb-architect completions zsh > "${fpath[1]}/_ddb-architect"`; for fish:
+    /// `ddb-architect completions fish > ~/.config/fish/completions/ddb-architect.fish`.
+    Completions(CompletionsArgs),
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Export targets.
@@ -258,6 +274,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Schema => print_schema(out),
         Command::Chat(args) => chat_cmd::chat(&args, out, err),
         Command::Demo(args) => chat_cmd::demo(&args, out, err),
+        Command::Completions(args) => completions(&args, out),
     };
     match result {
         Ok(code) => code,
@@ -287,6 +304,12 @@ impl crate::provision::Approver for Consent {
         if !std::io::stdin().is_terminal() {
             eprintln!("No terminal to confirm on: pass --yes to proceed.");
             return false;
+        }
+        // Only an answer typed after the summary was shown counts.
+        if let Some(note) =
+            crate::os::terminal::discarded_note(crate::os::terminal::discard_typeahead())
+        {
+            eprintln!("{note}");
         }
         eprint!("Proceed? Type yes to continue: ");
         let mut line = String::new();
@@ -342,6 +365,14 @@ fn load_valid(
     Ok(Ok(design))
 }
 
+fn completions(args: &CompletionsArgs, out: &mut dyn Write) -> std::io::Result<u8> {
+    use clap::CommandFactory;
+    let mut buf = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "ddb-architect", &mut buf);
+    out.write_all(&buf)?;
+    Ok(EXIT_OK)
+}
+
 fn print_schema(out: &mut dyn Write) -> std::io::Result<u8> {
     let text = serde_json::to_string_pretty(&crate::design::json_schema())
         .map_err(std::io::Error::other)?;
@@ -352,8 +383,9 @@ fn print_schema(out: &mut dyn Write) -> std::io::Result<u8> {
 /// Entry point used by the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let code = run(cli, &mut stdout.lock(), &mut stderr.lock());
+    // Unlocked handles: each write takes the lock for itself only. Holding the stderr lock for
+    // the whole command would stop the progress bar's thread from drawing, and the command
+    // waits for that thread: a terminal (not a pipe) would hang for good.
+    let code = run(cli, &mut std::io::stdout(), &mut std::io::stderr());
     ExitCode::from(code)
 }

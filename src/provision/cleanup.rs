@@ -48,6 +48,17 @@ impl Outcome {
             Self::Failed(why) => format!("FAILED: {why}"),
         }
     }
+
+    /// A one-word status and the reason, for machine-readable output.
+    pub fn status(&self) -> (&'static str, Option<&str>) {
+        match self {
+            Self::Deleted => ("deleted", None),
+            Self::AlreadyGone => ("already_gone", None),
+            Self::WouldDelete => ("would_delete", None),
+            Self::Kept(why) => ("kept", Some(why)),
+            Self::Failed(why) => ("failed", Some(why)),
+        }
+    }
 }
 
 /// One line of the summary.

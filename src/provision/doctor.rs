@@ -63,7 +63,30 @@ fn check(
 
 /// The Python interpreter local runs use.
 pub fn python() -> String {
-    std::env::var("DDB_ARCHITECT_PYTHON").unwrap_or_else(|_| "python3".to_string())
+    std::env::var("DDB_ARCHITECT_PYTHON")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| "python3".to_string())
+}
+
+/// How to get Python with boto3 on current Linux distributions, where `pip install` into the
+/// system Python is refused (PEP 668): a virtual environment, named by DDB_ARCHITECT_PYTHON.
+pub const PYTHON_FIX: &str = "create a virtual environment with boto3 and point \
+     DDB_ARCHITECT_PYTHON at its interpreter:\n  \
+     python3 -m venv ~/.venvs/ddb-architect && ~/.venvs/ddb-architect/bin/pip install boto3\n  \
+     export DDB_ARCHITECT_PYTHON=~/.venvs/ddb-architect/bin/python\n\
+     (no python3 at all? install it first, e.g. `sudo apt-get install python3 python3-venv`)";
+
+/// Why local runs cannot start, as one message with its fix; `None` when the interpreter
+/// runs and imports boto3. Local benchmarks run `lambda_function.py` under this interpreter.
+pub fn python_problem() -> Option<String> {
+    let checks = python_checks();
+    let failed: Vec<&Check> = checks.iter().filter(|c| c.status == Status::Fail).collect();
+    let first = failed.first()?;
+    Some(format!(
+        "local runs need Python 3 with boto3, and {}.\nFix: {PYTHON_FIX}",
+        first.detail
+    ))
 }
 
 fn python_checks() -> Vec<Check> {
@@ -94,7 +117,7 @@ fn python_checks() -> Vec<Check> {
                     "boto3",
                     Status::Fail,
                     format!("`{py}` cannot import boto3"),
-                    Some(&format!("{py} -m pip install boto3")),
+                    Some(PYTHON_FIX),
                 )),
             }
         }
@@ -103,7 +126,7 @@ fn python_checks() -> Vec<Check> {
                 "python3",
                 Status::Fail,
                 format!("`{py}` was not found"),
-                Some("install Python 3.9 or newer (e.g. `apt-get install python3 python3-pip`), or set DDB_ARCHITECT_PYTHON"),
+                Some(PYTHON_FIX),
             ));
             out.push(check("boto3", Status::Skip, "needs python3", None));
         }
@@ -211,6 +234,88 @@ async fn emulator_check() -> Check {
     }
 }
 
+fn region_check(region: &str, known: bool, answered: bool) -> Check {
+    if known {
+        return check("Region", Status::Ok, region.to_string(), None);
+    }
+    let fix = "pass --region (or set AWS_REGION) to a Region such as us-east-1; \
+               `aws ec2 describe-regions` lists the ones your account has";
+    if answered {
+        // Perhaps a Region newer than this build: AWS answered there, so let it be used.
+        check(
+            "Region",
+            Status::Warn,
+            format!("{region}: not a Region this build knows, though AWS answered there"),
+            None,
+        )
+    } else {
+        check(
+            "Region",
+            Status::Fail,
+            format!("{region} is not an AWS Region"),
+            Some(fix),
+        )
+    }
+}
+
+fn identity_checks(
+    who: Result<Identity, super::ProvisionError>,
+    region_known: bool,
+    region: &str,
+) -> Vec<Check> {
+    let Identity {
+        account,
+        arn,
+        alias,
+        ..
+    } = match who {
+        Ok(w) => w,
+        Err(e) => {
+            let text = e.to_string();
+            let lower = text.to_ascii_lowercase();
+            let (detail, fix) = if clients::credentials_missing(&lower) {
+                (
+                    "no AWS credentials were found (environment, profile, SSO or instance role)"
+                        .to_string(),
+                    "aws configure  (or aws sso login --profile NAME, then --profile NAME)",
+                )
+            } else if !region_known {
+                (
+                    format!("AWS could not be reached in {region}, which is not an AWS Region"),
+                    "fix the Region first (see above)",
+                )
+            } else {
+                (text, "see the message: it names the cause and its fix")
+            };
+            return vec![check("AWS credentials", Status::Fail, detail, Some(fix))];
+        }
+    };
+    let production = match guard::production_marker(alias.as_deref(), &arn) {
+        Some(w) => check(
+            "sandbox account",
+            Status::Fail,
+            format!("`{w}` suggests a production account; deploy will refuse it"),
+            Some("use a sandbox account's profile (--profile NAME)"),
+        ),
+        None => check("sandbox account", Status::Ok, "no production markers", None),
+    };
+    vec![
+        check(
+            "AWS credentials",
+            Status::Ok,
+            format!("account {account} as {arn}"),
+            None,
+        ),
+        check(
+            "account alias",
+            Status::Ok,
+            alias.unwrap_or_else(|| "(none)".to_string()),
+            None,
+        ),
+        production,
+    ]
+}
+
 /// Run every check for this mode.
 pub async fn run(settings: &Settings, local: bool) -> Vec<Check> {
     let mut out = Vec::new();
@@ -224,62 +329,28 @@ pub async fn run(settings: &Settings, local: bool) -> Vec<Check> {
         out.push(emulator_check().await);
     } else {
         match clients::load(settings).await {
+            Err(e @ clients::ConfigError::UnknownProfile { .. }) => {
+                out.push(check(
+                    "AWS profile",
+                    Status::Fail,
+                    e.to_string(),
+                    Some("pass --profile with one of the profiles listed, or unset AWS_PROFILE"),
+                ));
+            }
             Err(e) => {
                 out.push(check(
                     "Region",
                     Status::Fail,
                     e.to_string(),
-                    Some("aws configure set region us-east-1"),
+                    Some("aws configure set region us-east-1  (or pass --region)"),
                 ));
             }
             Ok(cfg) => {
                 let c = Clients::new(&cfg, settings);
-                out.push(check("Region", Status::Ok, c.region.clone(), None));
-                match identify(&c).await {
-                    Ok(Identity {
-                        account,
-                        arn,
-                        alias,
-                        ..
-                    }) => {
-                        out.push(check(
-                            "AWS credentials",
-                            Status::Ok,
-                            format!("account {account} as {arn}"),
-                            None,
-                        ));
-                        out.push(check(
-                            "account alias",
-                            Status::Ok,
-                            alias.clone().unwrap_or_else(|| "(none)".to_string()),
-                            None,
-                        ));
-                        match guard::production_marker(alias.as_deref(), &arn) {
-                            Some(w) => out.push(check(
-                                "sandbox account",
-                                Status::Fail,
-                                format!(
-                                    "`{w}` suggests a production account; deploy will refuse it"
-                                ),
-                                Some("use a sandbox account's profile (--profile NAME)"),
-                            )),
-                            None => out.push(check(
-                                "sandbox account",
-                                Status::Ok,
-                                "no production markers",
-                                None,
-                            )),
-                        }
-                    }
-                    Err(e) => out.push(check(
-                        "AWS credentials",
-                        Status::Fail,
-                        e.to_string(),
-                        Some(
-                            "aws configure  (or aws sso login --profile NAME, then --profile NAME)",
-                        ),
-                    )),
-                }
+                let known = clients::is_known_region(&c.region);
+                let who = identify(&c).await;
+                out.push(region_check(&c.region, known, who.is_ok()));
+                out.extend(identity_checks(who, known, &c.region));
             }
         }
     }

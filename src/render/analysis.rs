@@ -40,6 +40,8 @@ pub struct RunInfo {
     pub failures: Vec<String>,
     /// True when a worker stopped early or failed.
     pub partial: bool,
+    /// The person stopped the run (Ctrl-C or SIGTERM).
+    pub interrupted: bool,
 }
 
 fn f2(v: f64) -> String {
@@ -364,7 +366,9 @@ pub fn stage4(
         t.fenced()
     });
 
-    let partial_reason = if run.failures.is_empty() {
+    let partial_reason = if run.interrupted {
+        "it was stopped early (Ctrl-C) and the workers reported what they had measured.".to_string()
+    } else if run.failures.is_empty() {
         "a worker stopped before its deadline.".to_string()
     } else {
         format!(
