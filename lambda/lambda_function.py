@@ -619,6 +619,9 @@ class Run:
                 wait = intended - time.perf_counter()
                 if wait > 0:
                     time.sleep(wait)
+                if _interrupt.is_set():
+                    self.stop(_interrupt_reason["why"])
+                    return
                 method, kw = self.request(p)
                 started = time.perf_counter()
                 r, code, retries, ended = self.call(method, **kw)

@@ -42,6 +42,10 @@ struct FakeLambda {
     timeout_s: f64,
     // Function names that fail the way an unhandled exception does.
     broken: &'static str,
+    // How long an invocation takes before the handler even starts (a slow shard).
+    delay: Duration,
+    // Invocations received.
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 async fn invoke(
@@ -49,6 +53,8 @@ async fn invoke(
     fake: FakeLambda,
     body: axum::body::Bytes,
 ) -> impl IntoResponse {
+    fake.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    tokio::time::sleep(fake.delay).await;
     if name == fake.broken {
         return (
             StatusCode::OK,
@@ -132,6 +138,8 @@ async fn setup(
         dynamo: local.endpoint(),
         timeout_s,
         broken: "Broken",
+        delay: Duration::ZERO,
+        calls: Default::default(),
     })
     .await;
     let runner = Runner::Lambda {
@@ -220,5 +228,73 @@ async fn a_function_near_its_timeout_returns_a_partial_result() {
     assert!(out.partial(), "the shard should stop at its deadline");
     assert_eq!(out.shards[0].stop_reason.as_deref(), Some("deadline"));
     assert!(started.elapsed() < Duration::from_secs(30));
+    local.stop().await;
+}
+
+/// The exported kit's run_benchmark.py against the Invoke stand-in, with a shard that answers
+/// only after 65 s: longer than boto3's default read timeout, after which boto3 would invoke
+/// it again (another billed, overlapping run on AWS). The kit waits and invokes once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kit_waits_for_a_slow_shard_and_never_invokes_it_twice() {
+    let local = LocalDynamo::start().await.expect("emulator");
+    let client = dynamo::local_client(&local.endpoint());
+    let mut d = common::design(&common::base());
+    for e in d.entities.iter_mut() {
+        e.item_count = 20;
+    }
+    for t in &d.tables {
+        dynamo::create_table(&client, t, &d.benchmark_table_name(t), &[])
+            .await
+            .expect("table");
+    }
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let endpoint = start(FakeLambda {
+        dynamo: local.endpoint(),
+        timeout_s: 900.0,
+        broken: "Broken",
+        delay: Duration::from_secs(65),
+        calls: calls.clone(),
+    })
+    .await;
+    let dir = common::scratch("kit-lambda");
+    std::fs::create_dir_all(&dir).expect("dir");
+    for (name, text) in ddb_architect::export::scripts(&d).expect("scripts") {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+    let python = std::env::var("DDB_ARCHITECT_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let started = Instant::now();
+    let out = tokio::process::Command::new(python)
+        .arg(dir.join("run_benchmark.py"))
+        .args([
+            "--workers",
+            "1",
+            "--duration",
+            "1",
+            "--warmup",
+            "0",
+            "--out",
+        ])
+        .arg(dir.join("results.json"))
+        .env("AWS_ENDPOINT_URL_LAMBDA", &endpoint)
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .await
+        .expect("run_benchmark.py");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(started.elapsed() >= Duration::from_secs(65), "{text}");
+    assert!(text.contains("AP1"), "{text}");
+    assert_eq!(
+        calls.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one invocation per shard: {text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
     local.stop().await;
 }

@@ -68,6 +68,7 @@ fn cleanup_options(o: &deploy::Options, dry_run: bool) -> cleanup::Options {
         dry_run,
         role_name: o.role_name.clone(),
         function_name: o.function_name.clone(),
+        workspace_id: None,
     }
 }
 
@@ -633,4 +634,377 @@ async fn doctor_reports_identity_region_and_python() {
         creds.fix.is_some() && creds.detail.contains("Fix:"),
         "{creds:?}"
     );
+}
+
+/// What a teammate's resources look like now: the role's trust and inline policy, the
+/// function's role and tags, the log group's retention and the table's items.
+async fn snapshot_foreign(e: &Env) -> Vec<String> {
+    let mut out = Vec::new();
+    let role = e
+        .clients
+        .iam
+        .get_role()
+        .role_name("DynamoDBBenchmarkRole")
+        .send()
+        .await
+        .expect("the teammate's role is still there");
+    out.push(format!(
+        "trust {}",
+        urlencoding_decode(
+            role.role()
+                .and_then(|r| r.assume_role_policy_document())
+                .unwrap_or("")
+        )
+    ));
+    let policies = e
+        .clients
+        .iam
+        .list_role_policies()
+        .role_name("DynamoDBBenchmarkRole")
+        .send()
+        .await
+        .expect("policies");
+    for p in policies.policy_names() {
+        let doc = e
+            .clients
+            .iam
+            .get_role_policy()
+            .role_name("DynamoDBBenchmarkRole")
+            .policy_name(p)
+            .send()
+            .await
+            .expect("policy");
+        out.push(format!(
+            "policy {p} {}",
+            urlencoding_decode(doc.policy_document())
+        ));
+    }
+    let f = e
+        .clients
+        .lambda
+        .get_function()
+        .function_name("DynamoDBBenchmark")
+        .send()
+        .await
+        .expect("the teammate's function is still there");
+    out.push(format!(
+        "function role {} tags {:?}",
+        f.configuration().and_then(|c| c.role()).unwrap_or(""),
+        f.tags()
+            .map(|t| t.iter().collect::<std::collections::BTreeMap<_, _>>())
+    ));
+    let groups = e
+        .clients
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/lambda/DynamoDBBenchmark")
+        .send()
+        .await
+        .expect("groups");
+    for g in groups.log_groups() {
+        out.push(format!(
+            "log group {} retention {:?}",
+            g.log_group_name().unwrap_or(""),
+            g.retention_in_days()
+        ));
+    }
+    let items = e
+        .clients
+        .dynamo
+        .scan()
+        .table_name("ddb-benchmark-online-shop-Orders")
+        .send()
+        .await
+        .expect("the teammate's table is still there");
+    out.push(format!("table items {}", items.count()));
+    out
+}
+
+/// A teammate's benchmark, made by hand with our default names and no tag of ours.
+async fn teammates_resources(e: &Env) {
+    let ec2_trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let role = e
+        .clients
+        .iam
+        .create_role()
+        .role_name("DynamoDBBenchmarkRole")
+        .assume_role_policy_document(ec2_trust)
+        .send()
+        .await
+        .expect("teammate's role");
+    let s3 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    e.clients
+        .iam
+        .put_role_policy()
+        .role_name("DynamoDBBenchmarkRole")
+        .policy_name("TeamReads")
+        .policy_document(s3)
+        .send()
+        .await
+        .expect("teammate's policy");
+    e.clients
+        .lambda
+        .create_function()
+        .function_name("DynamoDBBenchmark")
+        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .role(role.role().map(|r| r.arn()).unwrap_or_default())
+        .handler("app.handler")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(
+                    deploy::handler_zip().expect("zip"),
+                ))
+                .build(),
+        )
+        .tags("team", "payments")
+        .send()
+        .await
+        .expect("teammate's function");
+    e.clients
+        .logs
+        .create_log_group()
+        .log_group_name("/aws/lambda/DynamoDBBenchmark")
+        .send()
+        .await
+        .expect("teammate's log group");
+    e.clients
+        .logs
+        .put_retention_policy()
+        .log_group_name("/aws/lambda/DynamoDBBenchmark")
+        .retention_in_days(30)
+        .send()
+        .await
+        .expect("retention");
+    let d = shop();
+    let t = d.table("Orders").expect("table");
+    ddb_architect::aws::dynamo::create_table(
+        &e.clients.dynamo,
+        t,
+        "ddb-benchmark-online-shop-Orders",
+        &[],
+    )
+    .await
+    .expect("teammate's table");
+    e.clients
+        .dynamo
+        .put_item()
+        .table_name("ddb-benchmark-online-shop-Orders")
+        .item(
+            &t.partition_key.name,
+            aws_sdk_dynamodb::types::AttributeValue::S("theirs".to_string()),
+        )
+        .send()
+        .await
+        .expect("teammate's item");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn someone_elses_resources_with_our_names_are_never_touched() {
+    let e = env("foreign", "us-east-1").await;
+    teammates_resources(&e).await;
+    let before = snapshot_foreign(&e).await;
+    let d = shop();
+    let o = options("run-foreign");
+    let path = e.dir.join("ledger.json");
+    let mut ledger = Ledger::open(&path).expect("ledger");
+
+    // Deploy looks first: every taken name is named with the option that avoids it, and
+    // nothing is created or even planned.
+    let r = deploy::deploy(
+        &d,
+        &e.clients,
+        &e.who,
+        false,
+        &o,
+        &mut ledger,
+        &mut Yes,
+        &mut Lines::default(),
+        "n/a",
+    )
+    .await;
+    let Err(ProvisionError::Refused(m)) = r else {
+        panic!("deploy over a teammate's resources was not refused: {r:?}");
+    };
+    for needle in [
+        "table ddb-benchmark-online-shop-Orders",
+        "IAM role DynamoDBBenchmarkRole",
+        "Lambda function DynamoDBBenchmark",
+        "log group /aws/lambda/DynamoDBBenchmark",
+        "--table-prefix",
+        "--role-name",
+        "--function-name",
+        "not ours",
+    ] {
+        assert!(m.contains(needle), "{needle}: {m}");
+    }
+    assert!(ledger.entries().is_empty(), "nothing was planned");
+
+    // The ledger of an earlier tool version: entries planned under those names whose creates
+    // failed. Cleanup looks, finds them not ours, and leaves them.
+    for (kind, name) in [
+        (
+            ddb_architect::provision::ledger::Kind::Role,
+            "DynamoDBBenchmarkRole",
+        ),
+        (
+            ddb_architect::provision::ledger::Kind::Function,
+            "DynamoDBBenchmark",
+        ),
+        (
+            ddb_architect::provision::ledger::Kind::LogGroup,
+            "/aws/lambda/DynamoDBBenchmark",
+        ),
+        (
+            ddb_architect::provision::ledger::Kind::Table,
+            "ddb-benchmark-online-shop-Orders",
+        ),
+    ] {
+        ledger
+            .plan(
+                kind,
+                name,
+                "us-east-1",
+                Some(&e.who.account),
+                "old",
+                "online-shop",
+            )
+            .expect("plan");
+    }
+    let lines = cleanup::cleanup(
+        &e.clients,
+        false,
+        &cleanup_options(&o, false),
+        &mut ledger,
+        &mut Yes,
+        &mut Lines::default(),
+    )
+    .await
+    .expect("cleanup");
+    assert!(
+        lines.iter().all(|l| matches!(l.outcome, Outcome::Kept(_))),
+        "{lines:?}"
+    );
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(
+        snapshot_foreign(&e).await,
+        before,
+        "untouched after cleanup"
+    );
+    // Resolved by looking: those entries own nothing now.
+    assert!(Ledger::open(&path).expect("reopen").live().is_empty());
+
+    // Other names: deploy and cleanup work beside the teammate's resources.
+    let mut mine = options("run-mine");
+    mine.role_name = "AliceBenchmarkRole".to_string();
+    mine.function_name = "AliceBenchmark".to_string();
+    let mut d2 = d.clone();
+    d2.benchmark = Some(ddb_architect::design::BenchmarkSettings {
+        table_prefix: Some("ddb-benchmark-alice-".to_string()),
+    });
+    deploy::deploy(
+        &d2,
+        &e.clients,
+        &e.who,
+        false,
+        &mine,
+        &mut ledger,
+        &mut Yes,
+        &mut Lines::default(),
+        "n/a",
+    )
+    .await
+    .expect("deploy under other names");
+    let lines = cleanup::cleanup(
+        &e.clients,
+        false,
+        &cleanup_options(&mine, false),
+        &mut ledger,
+        &mut Yes,
+        &mut Lines::default(),
+    )
+    .await
+    .expect("cleanup");
+    let deleted = lines
+        .iter()
+        .filter(|l| l.outcome == Outcome::Deleted)
+        .count();
+    assert_eq!(deleted, 7, "4 tables, role, function, log group: {lines:?}");
+    assert_eq!(
+        snapshot_foreign(&e).await,
+        before,
+        "untouched after our cleanup"
+    );
+    let tables = e.clients.dynamo.list_tables().send().await.expect("list");
+    assert_eq!(
+        tables.table_names(),
+        ["ddb-benchmark-online-shop-Orders".to_string()]
+    );
+    e.local.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_workspaces_tagged_resources_are_left_to_it() {
+    let e = env("workspaces", "us-east-1").await;
+    let d = shop();
+    let o = options("run-a");
+    // Workspace A deploys; workspace B (another folder) cleans up.
+    let mut a = Ledger::open(&e.dir.join("a/ledger.json")).expect("ledger a");
+    deploy::deploy(
+        &d,
+        &e.clients,
+        &e.who,
+        false,
+        &o,
+        &mut a,
+        &mut Yes,
+        &mut Lines::default(),
+        "n/a",
+    )
+    .await
+    .expect("deploy");
+    let mut b = Ledger::open(&e.dir.join("b/ledger.json")).expect("ledger b");
+    let _ = b.workspace_id().expect("b has its own id");
+    let lines = cleanup::cleanup(
+        &e.clients,
+        false,
+        &cleanup_options(&o, false),
+        &mut b,
+        &mut Yes,
+        &mut Lines::default(),
+    )
+    .await
+    .expect("cleanup from b");
+    assert!(
+        lines
+            .iter()
+            .all(|l| matches!(&l.outcome, Outcome::Kept(why) if why.contains("another"))),
+        "{lines:?}"
+    );
+    assert_eq!(
+        leftovers(&e, &o).await.len(),
+        7,
+        "A's resources are all there"
+    );
+    // A's folder is gone: B acts for A when given A's id, as the kept lines tell it.
+    let id = a.workspace_id().expect("a's id");
+    assert!(
+        lines
+            .iter()
+            .any(|l| matches!(&l.outcome, Outcome::Kept(why) if why.contains(&id))),
+        "{lines:?}"
+    );
+    let mut for_a = cleanup_options(&o, false);
+    for_a.workspace_id = Some(id);
+    cleanup::cleanup(
+        &e.clients,
+        false,
+        &for_a,
+        &mut b,
+        &mut Yes,
+        &mut Lines::default(),
+    )
+    .await
+    .expect("cleanup for a");
+    assert_eq!(leftovers(&e, &o).await, Vec::<String>::new());
+    e.local.stop().await;
 }

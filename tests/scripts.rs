@@ -160,3 +160,90 @@ async fn the_exported_kit_sets_up_benchmarks_and_cleans_up() {
     local.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kit_never_adopts_or_deletes_what_it_did_not_create() {
+    let moto = Moto::start();
+    let local = LocalDynamo::start().await.expect("emulator");
+    let d = common::design(&common::base());
+    let dir = common::scratch("kit-foreign");
+    std::fs::create_dir_all(&dir).expect("dir");
+    for (name, text) in ddb_architect::export::scripts(&d).expect("scripts") {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+    let (m, l) = (moto.url.clone(), local.endpoint());
+    let settings = Settings {
+        region: Some("us-east-1".into()),
+        endpoint_url: Some(m.clone()),
+        dynamodb_endpoint: Some(l.clone()),
+        static_credentials: Some(("testing".into(), "testing".into())),
+        ..Settings::default()
+    };
+    let c = Clients::new(&clients::load(&settings).await.expect("config"), &settings);
+    // A teammate's role with our default name, trusting EC2, with its own policy.
+    let ec2 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    c.iam
+        .create_role()
+        .role_name("DynamoDBBenchmarkRole")
+        .assume_role_policy_document(ec2)
+        .send()
+        .await
+        .expect("role");
+    let s3 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    c.iam
+        .put_role_policy()
+        .role_name("DynamoDBBenchmarkRole")
+        .policy_name("TeamReads")
+        .policy_document(s3)
+        .send()
+        .await
+        .expect("policy");
+    // And a table with the kit's name, untagged.
+    let client = dynamo::local_client(&l);
+    let name = d.benchmark_table_name(&d.tables[0]);
+    dynamo::create_table(&client, &d.tables[0], &name, &[])
+        .await
+        .expect("table");
+
+    let (ok, out) = run(&dir, "setup_tables.py", &[], &m, &l);
+    assert!(!ok && out.contains("not created by this kit"), "{out}");
+    let (ok, out) = run(&dir, "deploy.py", &["--yes"], &m, &l);
+    assert!(
+        !ok && out.contains("role DynamoDBBenchmarkRole exists and was not created by this kit"),
+        "{out}"
+    );
+    assert!(out.contains("nothing was created"), "{out}");
+    let policies = c
+        .iam
+        .list_role_policies()
+        .role_name("DynamoDBBenchmarkRole")
+        .send()
+        .await
+        .expect("policies");
+    assert_eq!(policies.policy_names(), ["TeamReads".to_string()]);
+    assert!(
+        c.lambda
+            .get_function()
+            .function_name("DynamoDBBenchmark")
+            .send()
+            .await
+            .is_err(),
+        "no function was created"
+    );
+    let (ok, out) = run(&dir, "cleanup.py", &["--yes"], &m, &l);
+    assert!(ok, "{out}");
+    assert!(out.contains("kept role DynamoDBBenchmarkRole"), "{out}");
+    assert!(out.contains(&format!("kept table {name}")), "{out}");
+    assert!(
+        c.iam
+            .get_role()
+            .role_name("DynamoDBBenchmarkRole")
+            .send()
+            .await
+            .is_ok()
+    );
+    let tables = client.list_tables().send().await.expect("list");
+    assert!(tables.table_names().contains(&name));
+    local.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

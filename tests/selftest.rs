@@ -10,11 +10,13 @@ use ddb_architect::bench::selftest;
 async fn a_stall_is_seen_from_the_intended_start_and_hidden_from_call_start() {
     let handler = Path::new(env!("CARGO_MANIFEST_DIR")).join("lambda/lambda_function.py");
     let python = std::env::var("DDB_ARCHITECT_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    // 200 ms stalls every 2 s for 8 s: 10 % of calls wait up to 200 ms.
-    let t = selftest::truth(&python, &handler, 150, 8, 2000, 200)
+    // 200 ms stalls every 2 s for 10 s: 10 % of calls wait up to 200 ms. At 40 rps (the
+    // self-test's own default) a stall releases 8 answers at once, few enough for one Python
+    // process to take in without adding its own queue to the tail.
+    let t = selftest::truth(&python, &handler, 40, 10, 2000, 200)
         .await
         .expect("truth run");
-    assert!(t.calls >= 1000, "{t:?}");
+    assert!(t.calls >= 350, "{t:?}");
     let err = |a: f64, b: f64| (a - b).abs() / b;
     assert!(
         err(t.p99_ms, t.true_p99_ms) < 0.10,
@@ -22,8 +24,11 @@ async fn a_stall_is_seen_from_the_intended_start_and_hidden_from_call_start() {
         t.p99_ms,
         t.true_p99_ms
     );
+    // A closed loop sends almost nothing during a stall, so few of its calls show it: at p95
+    // it looks fast, while one call in ten really waited. (At p99 the two can meet: how many
+    // fast calls the pool makes between stalls depends on the machine.)
     assert!(
-        t.from_start_p99_ms < t.p99_ms,
+        t.from_start_p95_ms < t.p95_ms / 2.0,
         "timing from call start hides part of the stall: {t:?}"
     );
     assert!(t.p50_ms < 50.0, "calls outside the stall are fast: {t:?}");

@@ -311,3 +311,81 @@ async fn a_chat_in_a_terminal_passes_a_gate_on_yes_and_leaves_on_ctrl_d() {
     assert_eq!(state["stage"], "requirements");
     let _ = std::fs::remove_dir_all(&ws);
 }
+
+#[test]
+fn marks_are_coloured_in_a_terminal_unless_no_color_is_set() {
+    let raw = |env: &[(&str, &str)]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ddb-architect"));
+        cmd.args(["doctor", "--local"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("NO_COLOR")
+            .env("TERM", "xterm-256color");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let options = Options::new()
+            .timeout_ms(Some(60_000))
+            .strip_ansi_escape_codes(false);
+        let mut t = spawn_with_options(cmd, options).expect("start");
+        let shown = rest(&mut t);
+        let _ = exit_code(&mut t);
+        shown
+    };
+    // (The pty reader hands back bytes one to a char, so ✓ shows as three.)
+    let coloured = raw(&[]);
+    assert!(
+        coloured.contains("\x1b[32m") && coloured.contains("\x1b[0m python3"),
+        "{coloured:?}"
+    );
+    let plain = raw(&[("NO_COLOR", "1")]);
+    assert!(
+        plain.contains("python3") && !plain.contains('\x1b'),
+        "{plain:?}"
+    );
+}
+
+#[test]
+fn typed_ahead_text_does_not_approve_a_cleanup_in_the_repl() {
+    let ws = common::scratch("pty-repl-approval");
+    deploy_local(&ws);
+    let ws_s = ws.to_str().unwrap().to_string();
+    // No model is needed for slash commands; nothing listens on this port.
+    let mut t = terminal(
+        &[
+            "chat",
+            "--local",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--workspace",
+            &ws_s,
+        ],
+        &[],
+        60_000,
+    );
+    t.exp_string("you>").expect("the prompt");
+    // The command and, at once, an answer to a question not yet asked. (The line editor may
+    // already hold it, or the terminal's queue: either way it must not be the answer.)
+    t.send("/cleanup\ryes\r").expect("type");
+    t.flush().expect("flush");
+    t.exp_string("Approve? Type yes or no:")
+        .expect("the approval is still asked");
+    t.send_line("no").expect("answer");
+    t.exp_string("you>").expect("back at the prompt");
+    t.send_control('d').expect("Ctrl-D");
+    t.exp_string("Remove them now?")
+        .expect("leaving with live resources asks");
+    t.send_line("no").expect("answer");
+    let tail = rest(&mut t);
+    assert_eq!(exit_code(&mut t), 0, "{tail}");
+    let ledger: Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.join("ledger.json")).unwrap()).unwrap();
+    assert!(
+        ledger["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["state"] == "created"),
+        "nothing was deleted: {ledger}"
+    );
+    let _ = std::fs::remove_dir_all(&ws);
+}

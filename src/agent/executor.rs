@@ -705,6 +705,7 @@ impl Executor<'_> {
             seed: 1,
             max_rate: rust_decimal::Decimal::from(10_000),
             function_name: "DynamoDBBenchmark".to_string(),
+            table_prefix: None,
             yes: true,
             format: crate::cli::Format::Text,
         };
@@ -820,6 +821,7 @@ impl Executor<'_> {
             dry_run: false,
             role_name: "DynamoDBBenchmarkRole".to_string(),
             function_name: "DynamoDBBenchmark".to_string(),
+            workspace_id: None,
         };
         let lines = self.connect_blocking(async |c, _who, ledger, reporter| {
             cleanup::cleanup(c, local, &o, ledger, &mut Yes, reporter)

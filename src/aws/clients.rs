@@ -281,6 +281,18 @@ where
     }
 }
 
+/// Any error with its causes, as one line.
+pub fn error_text_plain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(x) = src {
+        s.push_str(": ");
+        s.push_str(&x.to_string());
+        src = x.source();
+    }
+    s
+}
+
 /// The error code of an SDK error, if the service sent one.
 pub fn error_code<E, R>(e: &SdkError<E, R>) -> Option<String>
 where

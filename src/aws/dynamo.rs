@@ -35,6 +35,17 @@ pub enum DynamoError {
         /// DynamoDB's message, with its code.
         message: String,
     },
+    /// No answer came (a time-out, a dropped connection): the call may or may not have
+    /// taken effect.
+    #[error("{operation} on {target} got no answer: {message}")]
+    Unanswered {
+        /// API operation.
+        operation: &'static str,
+        /// Table.
+        target: String,
+        /// What happened instead.
+        message: String,
+    },
     /// A table did not become ACTIVE in time.
     #[error("table {table} is still {status} after {seconds} s; check the DynamoDB console")]
     Timeout {
@@ -48,6 +59,13 @@ pub enum DynamoError {
 }
 
 pub use super::clients::error_text as explain;
+
+impl DynamoError {
+    /// Whether DynamoDB answered (so a failed create certainly created nothing).
+    pub fn service_answered(&self) -> bool {
+        !matches!(self, Self::Unanswered { .. })
+    }
+}
 
 /// A client for a fixed endpoint with static credentials: the embedded emulator, or any
 /// DynamoDB-compatible endpoint on loopback.
@@ -173,10 +191,22 @@ pub async fn create_table(
                 })?,
         );
     }
-    req.send().await.map_err(|e| DynamoError::Service {
-        operation: "CreateTable",
-        target: name.to_string(),
-        message: explain(&e),
+    req.send().await.map_err(|e| {
+        let answered = aws_sdk_dynamodb::error::ProvideErrorMetadata::code(&e).is_some();
+        let (operation, target, message) = ("CreateTable", name.to_string(), explain(&e));
+        if answered {
+            DynamoError::Service {
+                operation,
+                target,
+                message,
+            }
+        } else {
+            DynamoError::Unanswered {
+                operation,
+                target,
+                message,
+            }
+        }
     })?;
     Ok(())
 }

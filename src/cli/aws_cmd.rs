@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, Format, load_valid};
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, Format, load_valid_prefixed};
 use crate::aws::clients::{self, Clients, Settings};
 use crate::aws::{dynamo, local::LocalDynamo};
 use crate::cost::BenchmarkPlan;
@@ -162,12 +162,16 @@ pub struct DeployArgs {
     /// Do not ask: approve the plan (for scripts).
     #[arg(long)]
     pub yes: bool,
-    /// IAM role name.
+    /// IAM role name (pick another when the default is taken by someone else's role).
     #[arg(long, default_value = "DynamoDBBenchmarkRole")]
     pub role_name: String,
-    /// Lambda function name.
+    /// Lambda function name; its log group is /aws/lambda/NAME.
     #[arg(long, default_value = "DynamoDBBenchmark")]
     pub function_name: String,
+    /// Prefix of the benchmark tables' names instead of ddb-benchmark-<design>- (it must start
+    /// with ddb-benchmark-; pass the same to bench).
+    #[arg(long, value_name = "PREFIX")]
+    pub table_prefix: Option<String>,
     /// Lambda memory in MB (1024 to 10240; 1769 is one full vCPU).
     #[arg(long, default_value_t = 1769, value_parser = clap::value_parser!(i32).range(1024..=10240))]
     pub memory_mb: i32,
@@ -258,7 +262,7 @@ pub(crate) fn deploy(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
-    let design = match load_valid(&args.design, err)? {
+    let design = match load_valid_prefixed(&args.design, args.table_prefix.as_deref(), err)? {
         Ok(d) => d,
         Err(code) => return Ok(code),
     };
@@ -378,6 +382,10 @@ pub struct CleanupArgs {
     /// Output format of the summary on standard output (progress stays on standard error).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Remove what the workspace with this id created (its id is in the resources'
+    /// ddb-architect:workspace tag), when that workspace's folder is gone.
+    #[arg(long, value_name = "ID")]
+    pub workspace_id: Option<String>,
 }
 
 /// The summary table of a cleanup.
@@ -413,6 +421,7 @@ pub(crate) fn cleanup(
         dry_run: args.dry_run,
         role_name: args.role_name.clone(),
         function_name: args.function_name.clone(),
+        workspace_id: args.workspace_id.clone(),
     };
     let rt = runtime()?;
     let result = rt.block_on(async {
@@ -421,21 +430,63 @@ pub(crate) fn cleanup(
         // A dry run deletes nothing, so there is nothing to approve.
         let mut consent = super::Consent { yes: args.yes };
         let approver: &mut dyn Approver = if args.dry_run { &mut Yes } else { &mut consent };
-        let r = cleanup::cleanup(
-            &c,
-            args.target.local,
-            &o,
-            &mut ledger,
-            approver,
-            &mut reporter,
-        )
-        .await;
+        // Resources live where they were made, whatever AWS_REGION says now: the ledger's
+        // other Regions first, so that a function there goes before the (global) role.
+        let mut lines = Vec::new();
+        let mut failure = None;
+        if !args.target.local {
+            for region in cleanup::other_regions(&ledger, &c.region) {
+                reporter.line(&format!(
+                    "the ledger holds resources in {region}: cleaning up there"
+                ));
+                let mut settings = args.target.settings();
+                settings.region = Some(region.clone());
+                let there = match clients::load(&settings).await {
+                    Ok(cfg) => Clients::new(&cfg, &settings),
+                    Err(e) => {
+                        failure = Some(ProvisionError::Refused(e.to_string()));
+                        break;
+                    }
+                };
+                match cleanup::cleanup(
+                    &there,
+                    false,
+                    &o,
+                    &mut ledger,
+                    &mut *approver,
+                    &mut reporter,
+                )
+                .await
+                {
+                    Ok(l) => lines.extend(l),
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+        let r = match failure {
+            Some(e) => Err(e),
+            None => {
+                cleanup::cleanup(
+                    &c,
+                    args.target.local,
+                    &o,
+                    &mut ledger,
+                    &mut *approver,
+                    &mut reporter,
+                )
+                .await
+            }
+        };
         if let Some(l) = local {
             // Give DeleteTable a moment to settle before the emulator's data file is closed.
             tokio::time::sleep(Duration::from_millis(10)).await;
             l.stop().await;
         }
-        r
+        lines.extend(r?);
+        Ok::<_, ProvisionError>(lines)
     });
     match result {
         Ok(lines) => {

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::aws_cmd::Target;
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, load_valid, parse_items};
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, load_valid_prefixed, parse_items};
 use crate::aws::clients::{self, Clients};
 use crate::aws::{dynamo, local::LocalDynamo};
 use crate::bench::{self, Runner, Summary};
@@ -68,6 +68,9 @@ pub struct BenchArgs {
     /// Highest rate of any one pattern across all workers, per second.
     #[arg(long, default_value = "10000")]
     pub max_rate: Decimal,
+    /// Prefix of the benchmark tables' names, when deploy was given --table-prefix.
+    #[arg(long, value_name = "PREFIX")]
+    pub table_prefix: Option<String>,
     /// Lambda function to invoke (--runner lambda).
     #[arg(long, default_value = "DynamoDBBenchmark")]
     pub function_name: String,
@@ -122,7 +125,7 @@ pub(crate) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
-    let design = match load_valid(&args.design, err)? {
+    let design = match load_valid_prefixed(&args.design, args.table_prefix.as_deref(), err)? {
         Ok(d) => d,
         Err(code) => return Ok(code),
     };

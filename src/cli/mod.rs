@@ -344,13 +344,29 @@ fn load_valid(
     path: &std::path::Path,
     err: &mut dyn Write,
 ) -> std::io::Result<Result<crate::design::Design, u8>> {
-    let design = match crate::design::load_file(path) {
+    load_valid_prefixed(path, None, err)
+}
+
+/// [`load_valid`], with the benchmark tables' prefix replaced by `table_prefix` (`--table-prefix`)
+/// before the rules check it.
+fn load_valid_prefixed(
+    path: &std::path::Path,
+    table_prefix: Option<&str>,
+    err: &mut dyn Write,
+) -> std::io::Result<Result<crate::design::Design, u8>> {
+    let mut design = match crate::design::load_file(path) {
         Ok(d) => d,
         Err(e) => {
             writeln!(err, "error: {}: {e}", path.display())?;
             return Ok(Err(EXIT_UNREADABLE));
         }
     };
+    if let Some(p) = table_prefix {
+        design
+            .benchmark
+            .get_or_insert_with(Default::default)
+            .table_prefix = Some(p.to_string());
+    }
     let report = crate::rules::check(&design);
     if !report.is_valid() {
         writeln!(

@@ -601,7 +601,7 @@ pub struct Deviation {
 }
 
 /// Settings for benchmark runs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BenchmarkSettings {
     /// Prefix for benchmark table names; must start with `ddb-benchmark-`.

@@ -124,11 +124,20 @@ pub fn cloudformation(d: &Design) -> Value {
 /// lambda_function.py, deploy.py, run_benchmark.py and cleanup.py, generated for this design
 /// and doing what deploy, bench and cleanup do, with python3 and boto3 alone.
 pub fn scripts(d: &Design) -> Result<Vec<(&'static str, String)>, String> {
-    use crate::provision::{TAG_DESIGN, deploy, policy};
+    use crate::provision::{TAG_DESIGN, TAG_WORKSPACE, deploy, policy};
+    // The kit's own id, in the tags of everything it creates: its cleanup deletes only what
+    // carries it, and its deploy refuses a name taken by anything that does not.
+    let kit_id = format!("kit-{}", crate::provision::ledger::new_workspace_id());
     let tables: Vec<Value> = d
         .tables
         .iter()
-        .map(|t| create_table_request(d, t, &d.benchmark_table_name(t)))
+        .map(|t| {
+            let mut req = create_table_request(d, t, &d.benchmark_table_name(t));
+            if let Some(tags) = req["Tags"].as_array_mut() {
+                tags.push(json!({"Key": TAG_WORKSPACE, "Value": kit_id}));
+            }
+            req
+        })
         .collect();
     let o = deploy::Options::new("scripts");
     let scope = policy::Scope {
@@ -150,8 +159,9 @@ pub fn scripts(d: &Design) -> Result<Vec<(&'static str, String)>, String> {
         "function": o.function_name,
         "memory": o.memory_mb,
         "timeout": o.timeout_s,
-        "tag_key": TAG_DESIGN,
-        "tags": json!({TAG_DESIGN: d.app.name}).to_string(),
+        "tag_key": TAG_WORKSPACE,
+        "kit_id": kit_id,
+        "tags": json!({TAG_DESIGN: d.app.name, TAG_WORKSPACE: kit_id}).to_string(),
         "trust": policy::trust_policy().to_string(),
         "policy": serde_json::to_string_pretty(&policy::benchmark_policy(d, &scope)).map_err(|e| e.to_string())?,
         "workload": serde_json::to_string(&workload).map_err(|e| e.to_string())?,

@@ -1,13 +1,14 @@
-//! `cleanup`: delete the function, the role (inline policies first), every table with our
-//! prefix *and* our tag or ledger entry, and the function's log group; then check each is gone.
-//! Idempotent: what is already gone is reported as such.
+//! `cleanup`: delete the function, the role (inline policies first), the tables and the
+//! function's log group — each only when this workspace owns it ([`super::ownership`]) — then
+//! check each is gone. Idempotent: what is already gone is reported as such.
 
 use std::collections::BTreeSet;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata as _;
 
 use super::ledger::{Entry, Kind, Ledger, State};
-use super::{Approver, ProvisionError, Reporter, TAG_DESIGN, aws_fail};
+use super::ownership::{self, Owner};
+use super::{Approver, ProvisionError, Reporter, aws_fail};
 use crate::aws::clients::{Clients, error_text};
 use crate::design::BENCHMARK_PREFIX;
 
@@ -20,6 +21,9 @@ pub struct Options {
     pub role_name: String,
     /// The function name deploy uses.
     pub function_name: String,
+    /// Act for the workspace with this id (from a resource's `ddb-architect:workspace` tag)
+    /// when its folder and ledger are gone.
+    pub workspace_id: Option<String>,
 }
 
 /// What happened to one resource.
@@ -72,39 +76,6 @@ pub struct Line {
     pub outcome: Outcome,
 }
 
-async fn table_is_ours(c: &Clients, name: &str) -> Result<Option<bool>, ProvisionError> {
-    let desc = match c.dynamo.describe_table().table_name(name).send().await {
-        Ok(d) => d,
-        Err(e) if e.code() == Some("ResourceNotFoundException") => return Ok(None),
-        Err(e) => {
-            return Err(aws_fail(
-                e.code(),
-                &error_text(&e),
-                "dynamodb:DescribeTable",
-                name,
-            ));
-        }
-    };
-    let Some(arn) = desc.table().and_then(|t| t.table_arn()) else {
-        return Ok(Some(false));
-    };
-    let tags = c
-        .dynamo
-        .list_tags_of_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(|e| {
-            aws_fail(
-                e.code(),
-                &error_text(&e),
-                "dynamodb:ListTagsOfResource",
-                name,
-            )
-        })?;
-    Ok(Some(tags.tags().iter().any(|t| t.key() == TAG_DESIGN)))
-}
-
 async fn list_prefixed_tables(c: &Clients) -> Result<Vec<String>, ProvisionError> {
     let mut out = Vec::new();
     let mut start: Option<String> = None;
@@ -150,33 +121,19 @@ async fn delete_table(c: &Clients, name: &str) -> Outcome {
             ));
         }
     }
-    // Gone when DescribeTable says so; a table in DELETING is on its way.
-    for _ in 0..150 {
-        match c.dynamo.describe_table().table_name(name).send().await {
-            Err(e) if e.code() == Some("ResourceNotFoundException") => return Outcome::Deleted,
-            Ok(d)
-                if d.table().and_then(|t| t.table_status()).map(|s| s.as_str())
-                    == Some("DELETING") =>
-            {
-                return Outcome::Deleted;
-            }
-            _ => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
-        }
-    }
-    Outcome::Failed(format!(
-        "{name} still exists after DeleteTable; check the DynamoDB console"
-    ))
-}
-
-async fn function_is_ours(c: &Clients, name: &str) -> Result<Option<bool>, ProvisionError> {
-    match c.lambda.get_function().function_name(name).send().await {
-        Ok(f) => Ok(Some(f.tags().is_some_and(|t| t.contains_key(TAG_DESIGN)))),
-        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
-        Err(e) => Err(aws_fail(
-            e.code(),
-            &error_text(&e),
-            "lambda:GetFunction",
-            name,
+    // Gone only when DescribeTable says it no longer exists (a DELETING table still does).
+    use aws_sdk_dynamodb::client::Waiters as _;
+    match c
+        .dynamo
+        .wait_until_table_not_exists()
+        .table_name(name)
+        .wait(std::time::Duration::from_secs(300))
+        .await
+    {
+        Ok(_) => Outcome::Deleted,
+        Err(e) => Outcome::Failed(format!(
+            "{name} still exists after DeleteTable ({}); check the DynamoDB console",
+            crate::aws::clients::error_text_plain(&e)
         )),
     }
 }
@@ -194,27 +151,7 @@ async fn delete_function(c: &Clients, name: &str) -> Outcome {
             ));
         }
     }
-    match function_is_ours(c, name).await {
-        Ok(None) => Outcome::Deleted,
-        Ok(Some(_)) => Outcome::Failed(format!("{name} still exists after DeleteFunction")),
-        Err(e) => Outcome::Failed(e.to_string()),
-    }
-}
-
-async fn role_is_ours(c: &Clients, name: &str) -> Result<Option<bool>, ProvisionError> {
-    match c.iam.get_role().role_name(name).send().await {
-        Ok(_) => {}
-        Err(e) if e.code() == Some("NoSuchEntity") => return Ok(None),
-        Err(e) => return Err(aws_fail(e.code(), &error_text(&e), "iam:GetRole", name)),
-    }
-    let tags = c
-        .iam
-        .list_role_tags()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|e| aws_fail(e.code(), &error_text(&e), "iam:ListRoleTags", name))?;
-    Ok(Some(tags.tags().iter().any(|t| t.key() == TAG_DESIGN)))
+    confirm_gone(c, Kind::Function, name, "DeleteFunction").await
 }
 
 async fn delete_role(c: &Clients, name: &str) -> Outcome {
@@ -283,43 +220,7 @@ async fn delete_role(c: &Clients, name: &str) -> Outcome {
             ));
         }
     }
-    match role_is_ours(c, name).await {
-        Ok(None) => Outcome::Deleted,
-        Ok(Some(_)) => fail(format!("{name} still exists after DeleteRole")),
-        Err(e) => fail(e.to_string()),
-    }
-}
-
-async fn log_group_is_ours(c: &Clients, name: &str) -> Result<Option<bool>, ProvisionError> {
-    let groups = c
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(name)
-        .send()
-        .await
-        .map_err(|e| aws_fail(e.code(), &error_text(&e), "logs:DescribeLogGroups", name))?;
-    let Some(g) = groups
-        .log_groups()
-        .iter()
-        .find(|g| g.log_group_name() == Some(name))
-    else {
-        return Ok(None);
-    };
-    let Some(arn) = g.arn() else {
-        return Ok(Some(false));
-    };
-    // DescribeLogGroups gives the ARN with a trailing ":*"; tags are read on the plain ARN.
-    let arn = arn.trim_end_matches(":*");
-    match c
-        .logs
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-    {
-        Ok(t) => Ok(Some(t.tags().is_some_and(|m| m.contains_key(TAG_DESIGN)))),
-        Err(_) => Ok(Some(false)),
-    }
+    confirm_gone(c, Kind::Role, name, "DeleteRole").await
 }
 
 async fn delete_log_group(c: &Clients, name: &str) -> Outcome {
@@ -335,21 +236,33 @@ async fn delete_log_group(c: &Clients, name: &str) -> Outcome {
             ));
         }
     }
-    match log_group_is_ours(c, name).await {
+    confirm_gone(c, Kind::LogGroup, name, "DeleteLogGroup").await
+}
+
+/// Deleted only when a fresh look finds nothing.
+async fn confirm_gone(c: &Clients, kind: Kind, name: &str, call: &str) -> Outcome {
+    match ownership::look(c, kind, name).await {
         Ok(None) => Outcome::Deleted,
-        Ok(Some(_)) => Outcome::Failed(format!("{name} still exists after DeleteLogGroup")),
+        Ok(Some(_)) => Outcome::Failed(format!("{name} still exists after {call}")),
         Err(e) => Outcome::Failed(e.to_string()),
     }
 }
 
-/// What to do with a resource found (`Some(tagged)`) or not (`None`): ours when it carries our
-/// tag or a ledger entry, left alone otherwise.
-fn verdict(found: Option<bool>, in_ledger: bool) -> Outcome {
-    match found {
+/// What to do with a resource: look at it, then delete it only when it is ours.
+async fn verdict(
+    c: &Clients,
+    kind: Kind,
+    name: &str,
+    ledger_state: Option<State>,
+    workspace_id: Option<&str>,
+) -> Result<Outcome, ProvisionError> {
+    Ok(match ownership::look(c, kind, name).await? {
         None => Outcome::AlreadyGone,
-        Some(tagged) if tagged || in_ledger => Outcome::WouldDelete,
-        Some(_) => Outcome::Kept("not tagged by ddb-architect and not in the ledger".to_string()),
-    }
+        Some(tags) => match ownership::owner(&tags, ledger_state, workspace_id) {
+            Owner::Us => Outcome::WouldDelete,
+            Owner::Other(why) => Outcome::Kept(format!("not ours, left alone: {why}")),
+        },
+    })
 }
 
 /// Names of the ledger entries of one kind.
@@ -359,6 +272,18 @@ fn ledger_names(entries: &[Entry], kind: Kind) -> BTreeSet<String> {
         .filter(|e| e.kind == kind)
         .map(|e| e.name.clone())
         .collect()
+}
+
+/// Regions other than `here` where the ledger holds resources that may still exist ("local"
+/// entries belong to the emulator and are never among them).
+pub fn other_regions(ledger: &Ledger, here: &str) -> Vec<String> {
+    let regions: BTreeSet<String> = ledger
+        .live()
+        .iter()
+        .map(|e| e.region.clone())
+        .filter(|r| r != here && r != "local" && !r.is_empty())
+        .collect();
+    regions.into_iter().collect()
 }
 
 /// Find, show, approve, delete and verify. `region` is the ledger's Region of the resources
@@ -382,13 +307,34 @@ pub async fn cleanup(
         .filter(|e| e.region == region)
         .cloned()
         .collect();
-    let in_ledger = |k: Kind, n: &str| entries.iter().any(|e| e.kind == k && e.name == n);
+    // What the ledger says of a name: Created beats Planned (a later deploy of the same name).
+    let state_of = |k: Kind, n: &str| {
+        let states: Vec<State> = entries
+            .iter()
+            .filter(|e| e.kind == k && e.name == n)
+            .map(|e| e.state)
+            .collect();
+        if states.contains(&State::Created) {
+            Some(State::Created)
+        } else {
+            states.first().copied()
+        }
+    };
+    let workspace_id = o
+        .workspace_id
+        .clone()
+        .or_else(|| ledger.known_workspace_id().map(str::to_string));
+    let ws = workspace_id.as_deref();
 
     // Candidates: (kind, name); what is ours is decided below, per resource.
     let mut tables = ledger_names(&entries, Kind::Table);
     tables.extend(list_prefixed_tables(c).await?);
     let mut plan: Vec<Line> = Vec::new();
     let mut add = |kind: Kind, name: &str, outcome: Outcome| {
+        // A default name we never recorded and did not find here says nothing worth a line.
+        if outcome == Outcome::AlreadyGone && state_of(kind, name).is_none() {
+            return;
+        }
         plan.push(Line {
             kind,
             name: name.to_string(),
@@ -399,7 +345,7 @@ pub async fn cleanup(
         let outcome = if !t.starts_with(BENCHMARK_PREFIX) {
             Outcome::Kept(format!("no {BENCHMARK_PREFIX} prefix"))
         } else {
-            verdict(table_is_ours(c, t).await?, in_ledger(Kind::Table, t))
+            verdict(c, Kind::Table, t, state_of(Kind::Table, t), ws).await?
         };
         add(Kind::Table, t, outcome);
     }
@@ -407,13 +353,13 @@ pub async fn cleanup(
         let mut functions = ledger_names(&entries, Kind::Function);
         functions.insert(o.function_name.clone());
         for f in &functions {
-            let outcome = verdict(function_is_ours(c, f).await?, in_ledger(Kind::Function, f));
+            let outcome = verdict(c, Kind::Function, f, state_of(Kind::Function, f), ws).await?;
             add(Kind::Function, f, outcome);
         }
         let mut roles = ledger_names(&entries, Kind::Role);
         roles.insert(o.role_name.clone());
         for r in &roles {
-            let outcome = verdict(role_is_ours(c, r).await?, in_ledger(Kind::Role, r));
+            let outcome = verdict(c, Kind::Role, r, state_of(Kind::Role, r), ws).await?;
             add(Kind::Role, r, outcome);
         }
         let mut groups = ledger_names(&entries, Kind::LogGroup);
@@ -421,7 +367,7 @@ pub async fn cleanup(
             groups.insert(format!("/aws/lambda/{f}"));
         }
         for g in &groups {
-            let outcome = verdict(log_group_is_ours(c, g).await?, in_ledger(Kind::LogGroup, g));
+            let outcome = verdict(c, Kind::LogGroup, g, state_of(Kind::LogGroup, g), ws).await?;
             add(Kind::LogGroup, g, outcome);
         }
     }
@@ -478,8 +424,15 @@ pub async fn cleanup(
                 .is_some_and(|(role, _)| gone(Kind::Role, role)),
             k => gone(k, &e.name),
         };
+        let not_ours = e.state == State::Planned
+            && plan.iter().any(|l| {
+                l.kind == e.kind && l.name == e.name && matches!(l.outcome, Outcome::Kept(_))
+            });
         if confirmed {
             ledger.set_state(e.id, State::Deleted)?;
+        } else if not_ours && !o.dry_run {
+            // Resolved by looking: the name is someone else's; this entry owns nothing.
+            ledger.set_state(e.id, State::NotCreated)?;
         }
     }
     Ok(plan)

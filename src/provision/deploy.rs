@@ -7,11 +7,14 @@ use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata as _;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Architecture, FunctionCode, Runtime, State as FnState};
+use aws_sdk_lambda::types::{Architecture, FunctionCode, Runtime};
 
 use super::ledger::{Kind, Ledger, State};
+use super::ownership::{self, Owner};
 use super::policy::{self, Scope};
-use super::{Approver, Identity, ProvisionError, Reporter, TAG_DESIGN, TAG_RUN, aws_fail};
+use super::{
+    Approver, Identity, ProvisionError, Reporter, TAG_DESIGN, TAG_RUN, TAG_WORKSPACE, aws_fail,
+};
 use crate::aws::clients::{Clients, error_code, error_text};
 use crate::aws::dynamo;
 use crate::design::Design;
@@ -232,11 +235,96 @@ pub fn plan_text(d: &Design, who: &Identity, o: &Options, local: bool, estimate:
     s
 }
 
-fn tags(d: &Design, run_id: &str) -> Vec<(String, String)> {
+fn tags(d: &Design, run_id: &str, workspace_id: &str) -> Vec<(String, String)> {
     vec![
         (TAG_DESIGN.to_string(), d.app.name.clone()),
         (TAG_RUN.to_string(), run_id.to_string()),
+        (TAG_WORKSPACE.to_string(), workspace_id.to_string()),
     ]
+}
+
+/// Every resource this deploy would create, by kind and name.
+pub fn resources(d: &Design, o: &Options, local: bool) -> Vec<(Kind, String)> {
+    let mut out = Vec::new();
+    if o.parts != Parts::Function {
+        out.extend(
+            d.tables
+                .iter()
+                .map(|t| (Kind::Table, d.benchmark_table_name(t))),
+        );
+    }
+    if !local && o.parts != Parts::Tables {
+        out.push((Kind::Role, o.role_name.clone()));
+        out.push((Kind::LogGroup, format!("/aws/lambda/{}", o.function_name)));
+        out.push((Kind::Function, o.function_name.clone()));
+    }
+    out
+}
+
+/// The option that picks another name for a resource of `kind`.
+fn rename_option(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Table => "--table-prefix ddb-benchmark-<yours>-",
+        Kind::Role | Kind::RolePolicy => "--role-name",
+        Kind::Function | Kind::LogGroup => "--function-name",
+    }
+}
+
+/// Look at every name before anything is created: a name that is taken stops the deploy,
+/// whoever holds it. Someone else's resource is never adopted, changed or overwritten; one of
+/// ours from an earlier deploy is removed with cleanup first.
+async fn names_free(
+    c: &Clients,
+    wanted: &[(Kind, String)],
+    ledger: &Ledger,
+) -> Result<(), ProvisionError> {
+    let mut taken = Vec::new();
+    for (kind, name) in wanted {
+        let Some(tags) = ownership::look(c, *kind, name).await? else {
+            continue;
+        };
+        let state = ledger
+            .entries()
+            .iter()
+            .filter(|e| e.kind == *kind && e.name == *name)
+            .map(|e| e.state)
+            .find(|s| *s == State::Created);
+        match ownership::owner(&tags, state, ledger.known_workspace_id()) {
+            Owner::Us => taken.push(format!(
+                "{} {name} already exists from an earlier deploy of this workspace: remove it \
+                 with `ddb-architect cleanup` first",
+                kind.label()
+            )),
+            Owner::Other(why) => taken.push(format!(
+                "{} {name} already exists and is not ours ({why}): pick another name with {}, \
+                 or delete it yourself if it is no longer needed",
+                kind.label(),
+                rename_option(*kind)
+            )),
+        }
+    }
+    if taken.is_empty() {
+        Ok(())
+    } else {
+        Err(ProvisionError::Refused(format!(
+            "nothing was created, because {}",
+            taken.join("; ")
+        )))
+    }
+}
+
+/// After a create call failed: when the service answered with an error (the name was taken,
+/// access was denied), nothing of ours exists under this entry; when no answer came (a time-out,
+/// a dropped connection), it stays planned and cleanup decides by looking at the tags.
+fn record_failed_create(
+    ledger: &mut Ledger,
+    id: u64,
+    service_answered: bool,
+) -> Result<(), ProvisionError> {
+    if service_answered {
+        ledger.set_state(id, State::NotCreated)?;
+    }
+    Ok(())
 }
 
 /// Create the design's benchmark resources. `who` is the checked caller (see
@@ -275,10 +363,12 @@ pub async fn deploy(
             who.account
         )));
     }
+    names_free(clients, &resources(d, o, local), ledger).await?;
     let plan = plan_text(d, who, o, local, estimate);
     if !approver.approve(&plan) {
         return Err(ProvisionError::Declined);
     }
+    let workspace_id = ledger.workspace_id()?;
 
     let region = if local { "local" } else { who.region.as_str() };
     let account = (!local).then_some(who.account.as_str());
@@ -287,7 +377,7 @@ pub async fn deploy(
         done: 0,
     };
     let mut done = Deployed::default();
-    let tags = tags(d, &o.run_id);
+    let tags = tags(d, &o.run_id, &workspace_id);
 
     let tables: &[crate::design::Table] = if o.parts == Parts::Function {
         &[]
@@ -298,9 +388,10 @@ pub async fn deploy(
         let name = d.benchmark_table_name(t);
         let id = ledger.plan(Kind::Table, &name, region, account, &o.run_id, &d.app.name)?;
         out.line(&format!("creating table {name}"));
-        dynamo::create_table(&clients.dynamo, t, &name, &tags)
-            .await
-            .map_err(|e| ProvisionError::Aws(e.to_string()))?;
+        if let Err(e) = dynamo::create_table(&clients.dynamo, t, &name, &tags).await {
+            record_failed_create(ledger, id, e.service_answered())?;
+            return Err(ProvisionError::Aws(e.to_string()));
+        }
         fp.step(&format!("table {name}"))?;
         ledger.set_state(id, State::Created)?;
         done.tables.push(name);
@@ -357,14 +448,18 @@ pub async fn deploy(
                 .map_err(|e| ProvisionError::Internal(e.to_string()))?,
         );
     }
-    let role = req.send().await.map_err(|e| {
-        aws_fail(
-            error_code(&e).as_deref(),
-            &error_text(&e),
-            "iam:CreateRole",
-            &o.role_name,
-        )
-    })?;
+    let role = match req.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            record_failed_create(ledger, id, error_code(&e).is_some())?;
+            return Err(aws_fail(
+                error_code(&e).as_deref(),
+                &error_text(&e),
+                "iam:CreateRole",
+                &o.role_name,
+            ));
+        }
+    };
     fp.step("role")?;
     ledger.set_state(id, State::Created)?;
     done.role_arn = role.role().map(|r| r.arn().to_string());
@@ -420,10 +515,12 @@ pub async fn deploy(
     for (k, v) in &tags {
         req = req.tags(k, v);
     }
+    // A group that already exists is someone else's (the names were checked): its retention
+    // and its logs are not ours to change.
     match req.send().await {
         Ok(_) => {}
-        Err(e) if e.code() == Some("ResourceAlreadyExistsException") => {}
         Err(e) => {
+            record_failed_create(ledger, gid, e.code().is_some())?;
             return Err(aws_fail(
                 e.code(),
                 &error_text(&e),
@@ -501,6 +598,7 @@ pub async fn deploy(
                     backoff = (backoff * 2).min(Duration::from_secs(10));
                     continue;
                 }
+                record_failed_create(ledger, fid, e.code().is_some())?;
                 return Err(aws_fail(
                     e.code(),
                     &text,
@@ -515,40 +613,22 @@ pub async fn deploy(
     done.function_arn = function.function_arn().map(str::to_string);
 
     out.line(&format!("waiting for {} to become Active", o.function_name));
-    let start = std::time::Instant::now();
-    loop {
-        let cfg = clients
+    {
+        use aws_sdk_lambda::client::Waiters as _;
+        clients
             .lambda
-            .get_function_configuration()
+            .wait_until_function_active_v2()
             .function_name(&o.function_name)
-            .send()
+            .wait(o.ready_timeout)
             .await
             .map_err(|e| {
-                aws_fail(
-                    e.code(),
-                    &error_text(&e),
-                    "lambda:GetFunctionConfiguration",
-                    &o.function_name,
-                )
+                ProvisionError::Aws(format!(
+                    "function {} did not become Active within {} s: {}",
+                    o.function_name,
+                    o.ready_timeout.as_secs(),
+                    crate::aws::clients::error_text_plain(&e)
+                ))
             })?;
-        match cfg.state() {
-            Some(FnState::Active) | None => break,
-            Some(FnState::Failed) => {
-                return Err(ProvisionError::Aws(format!(
-                    "function {} failed to become Active: {}",
-                    o.function_name,
-                    cfg.state_reason().unwrap_or("no reason given")
-                )));
-            }
-            _ if start.elapsed() >= o.ready_timeout => {
-                return Err(ProvisionError::Aws(format!(
-                    "function {} is not Active after {} s",
-                    o.function_name,
-                    o.ready_timeout.as_secs()
-                )));
-            }
-            _ => tokio::time::sleep(Duration::from_secs(2)).await,
-        }
     }
     Ok(done)
 }

@@ -42,10 +42,14 @@ impl Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
-    /// About to be created: the call may or may not have happened.
+    /// About to be created: the call may or may not have happened. Ours only if what is there
+    /// carries this workspace's tag.
     Planned,
-    /// Created.
+    /// Created: the create call succeeded and this was recorded after it.
     Created,
+    /// The create call failed (the name was taken, access was denied): whatever has this
+    /// name is not ours and is never touched.
+    NotCreated,
     /// Deleted (or confirmed absent).
     Deleted,
 }
@@ -76,9 +80,13 @@ pub struct Entry {
     pub updated_at: u64,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct Document {
     version: u32,
+    /// Identifies the workspace in the tags of what it creates (a random hex string), so
+    /// that a resource can be proven ours by looking at it.
+    #[serde(default)]
+    workspace_id: String,
     entries: Vec<Entry>,
 }
 
@@ -117,29 +125,107 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// A new workspace id: 16 hex digits from the clock, the process and the standard library's
+/// randomly seeded hasher (no random-number crate needed for a label). Exported kits get one
+/// of their own the same way.
+pub fn new_workspace_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.write_u32(std::process::id());
+    format!("{:016x}", h.finish())
+}
+
+fn read_doc(path: &Path) -> Result<Document, LedgerError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Document {
+            version: LEDGER_VERSION,
+            workspace_id: String::new(),
+            entries: Vec::new(),
+        }),
+        Err(source) => Err(LedgerError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Holds the ledger's lock file locked; unlocked when dropped (or when the process dies).
+struct LockGuard(std::fs::File);
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
 impl Ledger {
     /// Open the ledger at `path`, or start an empty one.
     pub fn open(path: &Path) -> Result<Self, LedgerError> {
-        let doc = match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| LedgerError::Corrupt {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Document {
-                version: LEDGER_VERSION,
-                entries: Vec::new(),
-            },
-            Err(source) => {
-                return Err(LedgerError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
-        };
         Ok(Self {
             path: path.to_path_buf(),
-            doc,
+            doc: read_doc(path)?,
         })
+    }
+
+    /// This workspace's id, made (and saved) the first time it is asked for.
+    pub fn workspace_id(&mut self) -> Result<String, LedgerError> {
+        self.change(|doc| {
+            if doc.workspace_id.is_empty() {
+                doc.workspace_id = new_workspace_id();
+            }
+            Ok(())
+        })?;
+        Ok(self.doc.workspace_id.clone())
+    }
+
+    /// The workspace id if one was ever made (nothing of this workspace's is tagged otherwise).
+    pub fn known_workspace_id(&self) -> Option<&str> {
+        Some(self.doc.workspace_id.as_str()).filter(|s| !s.is_empty())
+    }
+
+    fn lock(&self) -> Result<LockGuard, LedgerError> {
+        let io = |source| LedgerError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        if let Some(dir) = self.path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.path.with_extension("json.lock"))
+            .map_err(io)?;
+        // Another command on this workspace holds it only for one read-change-write.
+        file.lock().map_err(io)?;
+        Ok(LockGuard(file))
+    }
+
+    /// Apply `f` to the ledger as it is on disk now, under the lock, and save the result: two
+    /// commands on one workspace each see the other's changes and neither loses any.
+    fn change<T>(
+        &mut self,
+        f: impl FnOnce(&mut Document) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let _guard = self.lock()?;
+        let mut doc = read_doc(&self.path)?;
+        let out = f(&mut doc)?;
+        self.doc = doc;
+        self.save()?;
+        Ok(out)
     }
 
     /// The file.
@@ -159,7 +245,12 @@ impl Ledger {
         {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let tmp = self.path.with_extension("json.tmp");
+        // A name no other writer uses, so two writers never share a half-written file.
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = self
+            .path
+            .with_extension(format!("json.{}.{n}.tmp", std::process::id()));
         let text =
             serde_json::to_string_pretty(&self.doc).map_err(|e| io(std::io::Error::other(e)))?;
         {
@@ -168,7 +259,10 @@ impl Ledger {
             f.write_all(text.as_bytes()).map_err(io)?;
             f.sync_all().map_err(io)?;
         }
-        std::fs::rename(&tmp, &self.path).map_err(io)
+        std::fs::rename(&tmp, &self.path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            io(e)
+        })
     }
 
     /// Record a resource about to be created; returns its id.
@@ -181,45 +275,43 @@ impl Ledger {
         run_id: &str,
         design: &str,
     ) -> Result<u64, LedgerError> {
-        let id = self
-            .doc
-            .entries
-            .iter()
-            .map(|e| e.id)
-            .max()
-            .map_or(1, |m| m + 1);
-        let t = now();
-        self.doc.entries.push(Entry {
-            id,
-            kind,
-            name: name.to_string(),
-            region: region.to_string(),
-            account: account.map(str::to_string),
-            run_id: run_id.to_string(),
-            design: design.to_string(),
-            state: State::Planned,
-            created_at: t,
-            updated_at: t,
-        });
-        self.save()?;
-        Ok(id)
+        self.change(|doc| {
+            let id = doc.entries.iter().map(|e| e.id).max().map_or(1, |m| m + 1);
+            let t = now();
+            doc.entries.push(Entry {
+                id,
+                kind,
+                name: name.to_string(),
+                region: region.to_string(),
+                account: account.map(str::to_string),
+                run_id: run_id.to_string(),
+                design: design.to_string(),
+                state: State::Planned,
+                created_at: t,
+                updated_at: t,
+            });
+            Ok(id)
+        })
     }
 
     /// Change the state of an entry.
     pub fn set_state(&mut self, id: u64, state: State) -> Result<(), LedgerError> {
-        if let Some(e) = self.doc.entries.iter_mut().find(|e| e.id == id) {
-            e.state = state;
-            e.updated_at = now();
-        }
-        self.save()
+        self.change(|doc| {
+            if let Some(e) = doc.entries.iter_mut().find(|e| e.id == id) {
+                e.state = state;
+                e.updated_at = now();
+            }
+            Ok(())
+        })
     }
 
-    /// Entries not yet deleted: what may still exist.
+    /// Entries that may still exist and be ours: created, or planned with the outcome
+    /// unknown (a crash between the call and its answer).
     pub fn live(&self) -> Vec<&Entry> {
         self.doc
             .entries
             .iter()
-            .filter(|e| e.state != State::Deleted)
+            .filter(|e| matches!(e.state, State::Created | State::Planned))
             .collect()
     }
 
@@ -262,6 +354,43 @@ mod tests {
             Ledger::open(&path),
             Err(LedgerError::Corrupt { .. })
         ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn writers_on_one_workspace_lose_nothing() {
+        let dir = std::env::temp_dir().join(format!("ddb-ledger-race-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("ledger.json");
+        // Four writers, each with its own view of the file, as four commands would have.
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut l = Ledger::open(&path).expect("open");
+                    for i in 0..25 {
+                        let id = l
+                            .plan(Kind::Table, &format!("t-{w}-{i}"), "r", None, "run", "d")
+                            .expect("plan");
+                        l.set_state(id, State::Created).expect("state");
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().expect("writer");
+        }
+        let l = Ledger::open(&path).expect("reopen");
+        assert_eq!(l.entries().len(), 100);
+        assert!(l.entries().iter().all(|e| e.state == State::Created));
+        let ids: std::collections::BTreeSet<u64> = l.entries().iter().map(|e| e.id).collect();
+        assert_eq!(ids.len(), 100, "every id unique");
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "no temporary files left");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

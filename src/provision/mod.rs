@@ -2,14 +2,17 @@
 //! Stage 0's environment check, Stage 3's set-up and Stage 5's cleanup.
 //!
 //! Safety comes from construction, not care: every resource is written to the ledger before it
-//! is created; cleanup deletes only what carries our `ddb-benchmark-` prefix *and* our tag or a
-//! ledger entry; anything that costs money or deletes is shown to a person first.
+//! is created and tagged with the workspace's id; deploy stops before creating anything when a
+//! name it needs is taken; cleanup deletes only what this workspace created (a successful
+//! create in the ledger) or what carries its tag ([`ownership`]); anything that costs money or
+//! deletes is shown to a person first.
 
 pub mod cleanup;
 pub mod deploy;
 pub mod doctor;
 pub mod guard;
 pub mod ledger;
+pub mod ownership;
 pub mod policy;
 
 use crate::aws::clients::{Clients, advice, error_code, error_text};
@@ -18,6 +21,9 @@ use crate::aws::clients::{Clients, advice, error_code, error_text};
 pub const TAG_DESIGN: &str = "ddb-architect:design";
 /// Tag key naming the deploy (run id) that created a resource.
 pub const TAG_RUN: &str = "ddb-architect:run-id";
+/// Tag key holding the id of the workspace (its ledger) that created a resource: what proves
+/// a resource is ours when the ledger cannot.
+pub const TAG_WORKSPACE: &str = "ddb-architect:workspace";
 
 /// Asks a person to approve something that costs money or deletes.
 pub trait Approver {
