@@ -538,3 +538,46 @@ fn the_self_test_refuses_a_stall_it_cannot_schedule() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn two_commands_on_one_workspace_lose_no_ledger_entries() {
+    let ws = std::env::temp_dir().join(format!("ddb-architect-race-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&ws);
+    let ws_s = ws.to_str().expect("utf-8").to_string();
+    for round in 0..3 {
+        // Two deploys at once, each with its own tables, into the same workspace.
+        let handles: Vec<_> = ["a", "b"]
+            .iter()
+            .map(|who| {
+                let ws_s = ws_s.clone();
+                let prefix = format!("ddb-benchmark-{who}{round}-");
+                std::thread::spawn(move || {
+                    Command::new(env!("CARGO_BIN_EXE_ddb-architect"))
+                        .args(["deploy", "examples/online-shop.json", "--local", "--yes"])
+                        .args(["--workspace", &ws_s, "--table-prefix", &prefix])
+                        .current_dir(env!("CARGO_MANIFEST_DIR"))
+                        .output()
+                        .expect("deploy")
+                })
+            })
+            .collect();
+        for h in handles {
+            let out = h.join().expect("thread");
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        }
+        let ledger: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(ws.join("ledger.json")).expect("ledger"))
+                .expect("JSON");
+        let live = ledger["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["state"] == "created")
+            .count();
+        assert_eq!(live, 8, "round {round}: {ledger}");
+        let out = bin(&["cleanup", "--local", "--yes", "--workspace", &ws_s]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout).matches("| deleted").count(), 8);
+    }
+    let _ = std::fs::remove_dir_all(&ws);
+}

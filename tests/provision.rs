@@ -17,7 +17,7 @@ use ddb_architect::provision::{
 };
 
 struct Env {
-    _moto: Moto,
+    moto: Moto,
     local: LocalDynamo,
     clients: Clients,
     who: Identity,
@@ -40,7 +40,7 @@ async fn env(name: &str, region: &str) -> Env {
     let dir = std::env::temp_dir().join(format!("ddb-provision-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     Env {
-        _moto: moto,
+        moto,
         local,
         clients,
         who,
@@ -1005,6 +1005,58 @@ async fn another_workspaces_tagged_resources_are_left_to_it() {
     )
     .await
     .expect("cleanup for a");
+    assert_eq!(leftovers(&e, &o).await, Vec::<String>::new());
+    e.local.stop().await;
+}
+
+/// `cleanup` works where the ledger says each resource lives, whatever AWS_REGION says now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_follows_the_ledger_to_the_region_of_each_resource() {
+    let e = env("regions", "us-east-1").await;
+    let ws = e.dir.join("ws");
+    let run = |args: &[&str], region: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ddb-architect"))
+            .args(args)
+            .arg("--workspace")
+            .arg(&ws)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("AWS_ENDPOINT_URL", e.moto.url.clone())
+            .env("AWS_ENDPOINT_URL_DYNAMODB", e.local.endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", region)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("ddb-architect")
+    };
+    let out = run(
+        &[
+            "deploy",
+            "examples/online-shop.json",
+            "--yes",
+            "--only",
+            "function",
+        ],
+        "us-east-1",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let o = options("unused");
+    assert_eq!(
+        leftovers(&e, &o).await.len(),
+        3,
+        "role, function, log group"
+    );
+    // Cleanup from a shell set to another Region.
+    let out = run(&["cleanup", "--yes"], "eu-west-1");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("us-east-1"), "{stderr}");
     assert_eq!(leftovers(&e, &o).await, Vec::<String>::new());
     e.local.stop().await;
 }

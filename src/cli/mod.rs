@@ -75,12 +75,14 @@ pub enum Command {
     /// Create the benchmark's tables, IAM role, log group and Lambda function (Stage 3).
     ///
     /// Shows the account, Region, every resource and the estimated benchmark cost, and asks
-    /// before creating anything. Every resource is recorded in the workspace ledger first.
+    /// before creating anything. Stops before creating anything when a name it needs is taken.
+    /// Every resource is recorded in the workspace ledger first.
     Deploy(aws_cmd::DeployArgs),
-    /// Delete everything deploy created (Stage 5), then check that it is gone.
+    /// Delete everything this workspace's deploys created (Stage 5), then check that it is gone.
     ///
-    /// Deletes only what has the ddb-benchmark- prefix and ddb-architect's tag or a ledger
-    /// entry. Running it twice is fine.
+    /// A resource is deleted only when this workspace created it (its ledger recorded a
+    /// successful create) or it carries this workspace's tag; anything else with the same
+    /// names is left alone, with the reason. Running it twice is fine.
     Cleanup(aws_cmd::CleanupArgs),
     /// Run the benchmark (Stage 3) and write the Stage 4 analysis.
     ///

@@ -239,6 +239,75 @@ async fn delete_log_group(c: &Clients, name: &str) -> Outcome {
     confirm_gone(c, Kind::LogGroup, name, "DeleteLogGroup").await
 }
 
+/// The description deploy gives the role and the function: how they are found again without
+/// a ledger, whatever their names (their tags then say whose they are).
+pub const DESCRIPTION_PREFIX: &str = "ddb-architect benchmark of ";
+
+/// Functions in this Region that deploy made, by their description.
+async fn discover_functions(c: &Clients) -> Result<Vec<String>, ProvisionError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = c
+            .lambda
+            .list_functions()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                aws_fail(
+                    e.code(),
+                    &error_text(&e),
+                    "lambda:ListFunctions",
+                    "the Region",
+                )
+            })?;
+        out.extend(
+            page.functions()
+                .iter()
+                .filter(|f| {
+                    f.description()
+                        .is_some_and(|d| d.starts_with(DESCRIPTION_PREFIX))
+                })
+                .filter_map(|f| f.function_name().map(str::to_string)),
+        );
+        match page.next_marker() {
+            Some(m) if !m.is_empty() => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Roles in the account that deploy made, by their description.
+async fn discover_roles(c: &Clients) -> Result<Vec<String>, ProvisionError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = c
+            .iam
+            .list_roles()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| aws_fail(e.code(), &error_text(&e), "iam:ListRoles", "the account"))?;
+        out.extend(
+            page.roles()
+                .iter()
+                .filter(|r| {
+                    r.description()
+                        .is_some_and(|d| d.starts_with(DESCRIPTION_PREFIX))
+                })
+                .map(|r| r.role_name().to_string()),
+        );
+        match page.marker() {
+            Some(m) if page.is_truncated() => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
 /// Deleted only when a fresh look finds nothing.
 async fn confirm_gone(c: &Clients, kind: Kind, name: &str, call: &str) -> Outcome {
     match ownership::look(c, kind, name).await {
@@ -352,12 +421,15 @@ pub async fn cleanup(
     if !local {
         let mut functions = ledger_names(&entries, Kind::Function);
         functions.insert(o.function_name.clone());
+        // Whatever names a deploy was given, its function and role say who made them.
+        functions.extend(discover_functions(c).await?);
         for f in &functions {
             let outcome = verdict(c, Kind::Function, f, state_of(Kind::Function, f), ws).await?;
             add(Kind::Function, f, outcome);
         }
         let mut roles = ledger_names(&entries, Kind::Role);
         roles.insert(o.role_name.clone());
+        roles.extend(discover_roles(c).await?);
         for r in &roles {
             let outcome = verdict(c, Kind::Role, r, state_of(Kind::Role, r), ws).await?;
             add(Kind::Role, r, outcome);

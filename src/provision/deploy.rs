@@ -398,14 +398,20 @@ pub async fn deploy(
     }
     for name in &done.tables {
         out.line(&format!("waiting for {name} to become ACTIVE"));
-        dynamo::wait_active(
-            &clients.dynamo,
-            name,
-            Duration::from_secs(2),
-            o.ready_timeout,
-        )
-        .await
-        .map_err(|e| ProvisionError::Aws(e.to_string()))?;
+        use aws_sdk_dynamodb::client::Waiters as _;
+        clients
+            .dynamo
+            .wait_until_table_exists()
+            .table_name(name)
+            .wait(o.ready_timeout)
+            .await
+            .map_err(|e| {
+                ProvisionError::Aws(format!(
+                    "table {name} did not become ACTIVE within {} s: {}",
+                    o.ready_timeout.as_secs(),
+                    crate::aws::clients::error_text_plain(&e)
+                ))
+            })?;
     }
     if local {
         out.line("local mode: the handler runs as a local process; no IAM role or Lambda function");
@@ -438,7 +444,11 @@ pub async fn deploy(
         .create_role()
         .role_name(&o.role_name)
         .assume_role_policy_document(policy::trust_policy().to_string())
-        .description(format!("ddb-architect benchmark of {}", d.app.name));
+        .description(format!(
+            "{}{}",
+            super::cleanup::DESCRIPTION_PREFIX,
+            d.app.name
+        ));
     for (k, v) in &tags {
         req = req.tags(
             aws_sdk_iam::types::Tag::builder()
@@ -579,7 +589,11 @@ pub async fn deploy(
             )
             .memory_size(o.memory_mb)
             .timeout(o.timeout_s)
-            .description(format!("ddb-architect benchmark of {}", d.app.name));
+            .description(format!(
+                "{}{}",
+                super::cleanup::DESCRIPTION_PREFIX,
+                d.app.name
+            ));
         for (k, v) in &tags {
             req = req.tags(k, v);
         }
