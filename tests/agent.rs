@@ -504,3 +504,43 @@ fn resuming_after_a_crash_mid_turn_answers_the_unfinished_calls() {
     assert!(m[3].content.contains("interrupted"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_benchmark_that_does_not_run_is_a_failed_call_and_never_a_run() {
+    let dir = common::scratch("agent-bad-scale");
+    let ws = Workspace::new(&dir);
+    let mut state = State::new(true, None);
+    state.stage = Stage::Benchmark;
+    state.design = Some(common::example("online-shop"));
+    state.model_valid = true;
+    state.tables_created = true;
+    // An earlier run's results are in the folder: they must not pass for this call's.
+    std::fs::create_dir_all(dir.join("benchmark")).unwrap();
+    std::fs::write(
+        dir.join("benchmark/results.json"),
+        r#"{"run_id": "earlier", "summaries": [{"id": "AP1", "count": 7}]}"#,
+    )
+    .unwrap();
+    let mut ui = TestUi {
+        lines: Vec::new(),
+        approve: true,
+    };
+    for args in [r#"{"scale": "-1"}"#, r#"{"scale": -1}"#, r#"{"scale": 0}"#] {
+        let out = executor::Executor {
+            state: &mut state,
+            workspace: &ws,
+            ui: &mut ui,
+        }
+        .run("run_benchmark", args, false);
+        assert!(!out.ok, "{args}: {}", out.content);
+        assert!(
+            out.content["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("scale")),
+            "{args}: the field is named: {}",
+            out.content
+        );
+        assert!(state.runs.is_empty(), "{args}: no run was recorded");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

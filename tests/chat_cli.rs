@@ -363,3 +363,31 @@ async fn ctrl_c_cancels_the_answer_and_the_session_goes_on() {
     assert_eq!(body["messages"][1]["content"], "first line\nsecond line");
     let _ = std::fs::remove_dir_all(&ws);
 }
+
+#[test]
+fn a_damaged_ledger_is_never_read_as_nothing_live() {
+    let ws = common::scratch("chat-damaged-ledger");
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::write(ws.join("ledger.json"), "{not json").unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}/v1");
+    let out = run(
+        &[
+            "chat",
+            "--local",
+            "--base-url",
+            &base,
+            "--workspace",
+            ws.to_str().unwrap(),
+        ],
+        "/status\n/quit\n",
+    );
+    let stdout = succeeded(&out);
+    assert!(stdout.contains("live resources: unknown"), "{stdout}");
+    assert!(!stdout.contains("live resources: none"), "{stdout}");
+    assert!(
+        stdout.contains("cannot tell what this session left running"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&ws);
+}

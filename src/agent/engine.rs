@@ -497,8 +497,8 @@ impl Engine {
         self.save()
     }
 
-    /// Resources the ledger shows as live.
-    pub fn live_resources(&mut self, ui: &mut dyn Ui) -> Vec<String> {
+    /// Resources the ledger shows as live, or why the ledger cannot be read.
+    pub fn live_resources(&mut self, ui: &mut dyn Ui) -> Result<Vec<String>, String> {
         Executor {
             state: &mut self.state,
             workspace: &self.workspace,

@@ -322,7 +322,7 @@ impl Executor<'_> {
                         t.global_secondary_indexes.len()
                     ));
                 }
-                let live = self.live_resources();
+                let live = self.live_or_fail()?;
                 if !live.is_empty() {
                     s.push_str("Will first delete the earlier benchmark resources:\n");
                     for l in live {
@@ -381,7 +381,7 @@ impl Executor<'_> {
                 ))
             }
             Call::CleanUp(_) => {
-                let live = self.live_resources();
+                let live = self.live_or_fail()?;
                 if live.is_empty() {
                     None
                 } else {
@@ -411,16 +411,26 @@ impl Executor<'_> {
         Ledger::open(&self.workspace.file("ledger.json")).map_err(|e| e.to_string())
     }
 
-    /// Resources the ledger shows as live, as "kind name" lines.
-    pub fn live_resources(&self) -> Vec<String> {
-        self.ledger()
-            .map(|l| {
-                l.live()
-                    .iter()
-                    .map(|e| format!("{} {}", e.kind.label(), e.name))
-                    .collect()
-            })
-            .unwrap_or_default()
+    /// Resources the ledger shows as live, as "kind name" lines; an unreadable ledger is an
+    /// error, never "nothing live".
+    pub fn live_resources(&self) -> Result<Vec<String>, String> {
+        self.ledger().map(|l| {
+            l.live()
+                .iter()
+                .map(|e| format!("{} {}", e.kind.label(), e.name))
+                .collect()
+        })
+    }
+
+    fn live_or_fail(&self) -> Result<Vec<String>, Outcome> {
+        self.live_resources().map_err(|e| {
+            Outcome::fail(
+                "precondition",
+                format!("the ledger cannot be read: {e}"),
+                "Tell the developer: the workspace's ledger.json must be repaired or moved \
+                 aside before anything is created or deleted.",
+            )
+        })
     }
 
     fn execute(&mut self, call: Call) -> Result<Value, String> {
@@ -633,7 +643,7 @@ impl Executor<'_> {
         };
         // A redesign's earlier resources go first: the new tables may reuse their names.
         let mut removed = Vec::new();
-        if !self.live_resources().is_empty() {
+        if !self.live_resources()?.is_empty() {
             removed = self.remove_everything()?;
             self.state.function_deployed = false;
         }
@@ -684,7 +694,20 @@ impl Executor<'_> {
                 "duration_s must be 1 to 3600, warmup_s 0 to 600 and workers 1 to 64".to_string(),
             );
         }
+        if a.scale.is_some_and(|s| s <= rust_decimal::Decimal::ZERO) {
+            return Err(
+                "scale must be a positive multiplier of the peak rates (e.g. 0.5 or 2); \
+                 nothing was run"
+                    .to_string(),
+            );
+        }
         let out_dir = self.workspace.file("benchmark");
+        // What results.json held before: a run that refused to start leaves it as it was, and
+        // its figures must not pass for this run's.
+        let earlier_run_id = std::fs::read_to_string(out_dir.join("results.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .and_then(|v| v["run_id"].as_str().map(str::to_string));
         let use_lambda = !self.state.local && self.state.function_deployed;
         let args = crate::cli::bench_cmd::BenchArgs {
             design: self.workspace.file(DESIGN_FILE),
@@ -725,6 +748,12 @@ impl Executor<'_> {
             })?;
         if code != 0 && results["summaries"].as_array().is_none_or(|s| s.is_empty()) {
             return Err(format!("the benchmark failed: {}", err.trim()));
+        }
+        if earlier_run_id.is_some() && results["run_id"].as_str() == earlier_run_id.as_deref() {
+            return Err(format!(
+                "the benchmark did not run (exit {code}): {}",
+                err.trim()
+            ));
         }
         // Keep every run: a redesign's analysis compares against the earlier one.
         let number = self.state.runs.len() as u32 + 1;
@@ -846,7 +875,7 @@ impl Executor<'_> {
     fn clean_up(&mut self) -> Result<Value, String> {
         let removed = self.remove_everything()?;
         self.state.function_deployed = false;
-        let left = self.live_resources();
+        let left = self.live_resources()?;
         if !left.is_empty() {
             return Err(format!("still present after cleanup: {}", left.join(", ")));
         }

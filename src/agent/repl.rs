@@ -292,10 +292,12 @@ fn slash(engine: &mut Engine, ui: &mut Terminal, line: &str) -> Result<Command, 
             let live = engine.live_resources(ui);
             ui.printer.line(&format!(
                 "live resources: {}",
-                if live.is_empty() {
-                    "none".to_string()
-                } else {
-                    live.join(", ")
+                match live {
+                    Ok(l) if l.is_empty() => "none".to_string(),
+                    Ok(l) => l.join(", "),
+                    Err(e) => format!(
+                        "unknown: {e} (`ddb-architect cleanup --dry-run` looks in the account)"
+                    ),
                 }
             ));
         }
@@ -347,7 +349,16 @@ fn slash(engine: &mut Engine, ui: &mut Terminal, line: &str) -> Result<Command, 
 }
 
 fn offer_cleanup(engine: &mut Engine, ui: &mut Terminal) -> Result<(), EngineError> {
-    let live = engine.live_resources(ui);
+    let live = match engine.live_resources(ui) {
+        Ok(l) => l,
+        Err(e) => {
+            ui.printer.line(&format!(
+                "Warning: cannot tell what this session left running: {e}. Check with \
+                 `ddb-architect cleanup --dry-run`."
+            ));
+            return Ok(());
+        }
+    };
     if live.is_empty() {
         return Ok(());
     }

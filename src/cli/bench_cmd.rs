@@ -136,13 +136,11 @@ pub(crate) fn run(
         )?;
         return Ok(EXIT_UNREADABLE);
     }
-    let run_id = format!(
-        "{:x}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    );
+    // Seconds and microseconds: two runs never share an id, even in one second.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let run_id = format!("{:x}-{:05x}", now.as_secs(), now.subsec_micros());
     let o = match options(args, &design, &run_id) {
         Ok(o) => o,
         Err(e) => {
