@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 /// The binary with piped standard streams and no model-server settings from the environment.
 fn spawn(args: &[&str]) -> std::process::Child {
@@ -66,22 +66,11 @@ fn succeeded(out: &Output) -> String {
     stdout
 }
 
-fn sse(deltas: &[Value]) -> ResponseTemplate {
-    let mut body = String::new();
-    for d in deltas {
-        let c = json!({"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
-                       "choices": [{"index": 0, "delta": d, "finish_reason": null}]});
-        body.push_str(&format!("data: {c}\n\n"));
-    }
-    body.push_str("data: [DONE]\n\n");
-    ResponseTemplate::new(200).set_body_raw(body, "text/event-stream")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_repl_talks_to_a_model_server_runs_tools_and_resumes() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(sse(&[
+        .respond_with(common::sse(&[
             json!({"content": "Hello! Checking this machine first."}),
             json!({"tool_calls": [{"index": 0, "id": "c1", "type": "function",
                    "function": {"name": "check_environment", "arguments": "{}"}}]}),
@@ -90,7 +79,9 @@ async fn the_repl_talks_to_a_model_server_runs_tools_and_resumes() {
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .respond_with(sse(&[json!({"content": "The checklist is above."})]))
+        .respond_with(common::sse(&[
+            json!({"content": "The checklist is above."}),
+        ]))
         .mount(&server)
         .await;
     let ws = common::scratch("chat-repl");
@@ -316,7 +307,8 @@ async fn ctrl_c_cancels_the_answer_and_the_session_goes_on() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(
-            sse(&[json!({"content": "too late"})]).set_delay(std::time::Duration::from_secs(30)),
+            common::sse(&[json!({"content": "too late"})])
+                .set_delay(std::time::Duration::from_secs(30)),
         )
         .mount(&server)
         .await;

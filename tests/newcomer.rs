@@ -71,6 +71,14 @@ fn aws_home(dir: &Path) -> PathBuf {
     dir.to_path_buf()
 }
 
+/// One line of `doctor --format json`, by its name.
+fn check<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["check"] == name))
+        .unwrap_or_else(|| panic!("no {name} check in {doc}"))
+}
+
 fn assert_python_message(stderr: &str) {
     assert!(stderr.contains("cannot import boto3"), "{stderr}");
     assert!(stderr.contains("python3 -m venv"), "{stderr}");
@@ -156,12 +164,7 @@ fn a_misspelt_profile_is_named_with_the_ones_that_exist() {
     );
     assert_eq!(out.status.code(), Some(1));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let profile = doc["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == "AWS profile")
-        .expect("a profile check");
+    let profile = check(&doc, "AWS profile");
     let detail = profile["detail"].as_str().unwrap();
     assert_eq!(profile["status"], "fail");
     for name in ["`sandbx`", "AWS_PROFILE", "default", "sandbox", "ci-keys"] {
@@ -244,12 +247,7 @@ fn a_region_that_does_not_exist_is_not_a_tick() {
     );
     assert_eq!(out.status.code(), Some(1));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let region = doc["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == "Region")
-        .expect("a Region check");
+    let region = check(&doc, "Region");
     assert_eq!(region["status"], "fail", "{region}");
     assert!(
         region["detail"].as_str().unwrap().contains("us-east-9"),

@@ -72,6 +72,44 @@ fn cleanup_options(o: &deploy::Options, dry_run: bool) -> cleanup::Options {
     }
 }
 
+/// Deploy as a person who approves, into the stand-ins.
+async fn deploy_as(
+    e: &Env,
+    d: &Design,
+    o: &deploy::Options,
+    ledger: &mut Ledger,
+) -> Result<deploy::Deployed, ProvisionError> {
+    deploy::deploy(
+        d,
+        &e.clients,
+        &e.who,
+        false,
+        o,
+        ledger,
+        &mut Yes,
+        &mut Lines::default(),
+        "n/a",
+    )
+    .await
+}
+
+/// Clean up as a person who approves, in the stand-ins.
+async fn cleanup_as(
+    e: &Env,
+    o: &cleanup::Options,
+    ledger: &mut Ledger,
+) -> Result<Vec<cleanup::Line>, ProvisionError> {
+    cleanup::cleanup(
+        &e.clients,
+        false,
+        o,
+        ledger,
+        &mut Yes,
+        &mut Lines::default(),
+    )
+    .await
+}
+
 /// Everything deploy could have created, as it exists now.
 async fn leftovers(e: &Env, o: &deploy::Options) -> Vec<String> {
     let mut out = Vec::new();
@@ -132,19 +170,7 @@ async fn deploy_then_cleanup_leaves_nothing_and_twice_is_fine() {
     let d = shop();
     let o = options("run-1");
     let mut ledger = Ledger::open(&e.dir.join("ledger.json")).expect("ledger");
-    let done = deploy::deploy(
-        &d,
-        &e.clients,
-        &e.who,
-        false,
-        &o,
-        &mut ledger,
-        &mut Yes,
-        &mut Lines::default(),
-        "n/a",
-    )
-    .await
-    .expect("deploy");
+    let done = deploy_as(&e, &d, &o, &mut ledger).await.expect("deploy");
     assert_eq!(done.tables.len(), 4);
     assert!(done.function_arn.is_some() && done.role_arn.is_some());
 
@@ -306,29 +332,10 @@ async fn a_decoy_without_our_mark_survives_cleanup() {
     .await
     .expect("unprefixed");
     let mut ledger = Ledger::open(&e.dir.join("ledger.json")).expect("ledger");
-    deploy::deploy(
-        &d,
-        &e.clients,
-        &e.who,
-        false,
-        &o,
-        &mut ledger,
-        &mut Yes,
-        &mut Lines::default(),
-        "n/a",
-    )
-    .await
-    .expect("deploy");
-    let dry = cleanup::cleanup(
-        &e.clients,
-        false,
-        &cleanup_options(&o, true),
-        &mut ledger,
-        &mut Yes,
-        &mut Lines::default(),
-    )
-    .await
-    .expect("dry run");
+    deploy_as(&e, &d, &o, &mut ledger).await.expect("deploy");
+    let dry = cleanup_as(&e, &cleanup_options(&o, true), &mut ledger)
+        .await
+        .expect("dry run");
     let decoy = dry
         .iter()
         .find(|l| l.name == "ddb-benchmark-online-shop-Decoy")
@@ -346,16 +353,9 @@ async fn a_decoy_without_our_mark_survives_cleanup() {
         8,
         "a dry run deletes nothing"
     );
-    cleanup::cleanup(
-        &e.clients,
-        false,
-        &cleanup_options(&o, false),
-        &mut ledger,
-        &mut Yes,
-        &mut Lines::default(),
-    )
-    .await
-    .expect("cleanup");
+    cleanup_as(&e, &cleanup_options(&o, false), &mut ledger)
+        .await
+        .expect("cleanup");
     let names = e.clients.dynamo.list_tables().send().await.expect("list");
     let mut names: Vec<String> = names.table_names().to_vec();
     names.sort();
@@ -378,18 +378,7 @@ async fn a_crash_after_any_step_is_cleaned_up() {
         let mut o = options(&format!("crash-{k}"));
         o.fail_after = Some(k);
         let mut ledger = Ledger::open(&e.dir.join(format!("ledger-{k}.json"))).expect("ledger");
-        let r = deploy::deploy(
-            &d,
-            &e.clients,
-            &e.who,
-            false,
-            &o,
-            &mut ledger,
-            &mut Yes,
-            &mut Lines::default(),
-            "n/a",
-        )
-        .await;
+        let r = deploy_as(&e, &d, &o, &mut ledger).await;
         assert!(
             matches!(r, Err(ProvisionError::Injected(_))),
             "step {k}: {r:?}"
@@ -400,16 +389,9 @@ async fn a_crash_after_any_step_is_cleaned_up() {
         );
         // A fresh process: only the ledger on disk is known.
         let mut ledger = Ledger::open(&e.dir.join(format!("ledger-{k}.json"))).expect("reopen");
-        cleanup::cleanup(
-            &e.clients,
-            false,
-            &cleanup_options(&o, false),
-            &mut ledger,
-            &mut Yes,
-            &mut Lines::default(),
-        )
-        .await
-        .unwrap_or_else(|err| panic!("step {k}: {err}"));
+        cleanup_as(&e, &cleanup_options(&o, false), &mut ledger)
+            .await
+            .unwrap_or_else(|err| panic!("step {k}: {err}"));
         assert_eq!(leftovers(&e, &o).await, Vec::<String>::new(), "step {k}");
     }
     e.local.stop().await;
@@ -447,18 +429,7 @@ async fn refusals_create_nothing() {
     // The design's Region differs from the configured one.
     let mut eu = d.clone();
     eu.app.region = "eu-west-1".to_string();
-    let r = deploy::deploy(
-        &eu,
-        &e.clients,
-        &e.who,
-        false,
-        &o,
-        &mut ledger,
-        &mut Yes,
-        &mut Lines::default(),
-        "n/a",
-    )
-    .await;
+    let r = deploy_as(&e, &eu, &o, &mut ledger).await;
     match r {
         Err(ProvisionError::Refused(m)) => assert!(
             m.contains("eu-west-1") && m.contains("us-east-1") && m.contains("--region"),
@@ -470,18 +441,7 @@ async fn refusals_create_nothing() {
     // Options outside the benchmark rules.
     let mut small = options("run-3");
     small.memory_mb = 512;
-    let r = deploy::deploy(
-        &d,
-        &e.clients,
-        &e.who,
-        false,
-        &small,
-        &mut ledger,
-        &mut Yes,
-        &mut Lines::default(),
-        "n/a",
-    )
-    .await;
+    let r = deploy_as(&e, &d, &small, &mut ledger).await;
     assert!(
         matches!(r, Err(ProvisionError::Refused(ref m)) if m.contains("1024")),
         "{r:?}"
@@ -810,18 +770,7 @@ async fn someone_elses_resources_with_our_names_are_never_touched() {
 
     // Deploy looks first: every taken name is named with the option that avoids it, and
     // nothing is created or even planned.
-    let r = deploy::deploy(
-        &d,
-        &e.clients,
-        &e.who,
-        false,
-        &o,
-        &mut ledger,
-        &mut Yes,
-        &mut Lines::default(),
-        "n/a",
-    )
-    .await;
+    let r = deploy_as(&e, &d, &o, &mut ledger).await;
     let Err(ProvisionError::Refused(m)) = r else {
         panic!("deploy over a teammate's resources was not refused: {r:?}");
     };
@@ -870,16 +819,9 @@ async fn someone_elses_resources_with_our_names_are_never_touched() {
             )
             .expect("plan");
     }
-    let lines = cleanup::cleanup(
-        &e.clients,
-        false,
-        &cleanup_options(&o, false),
-        &mut ledger,
-        &mut Yes,
-        &mut Lines::default(),
-    )
-    .await
-    .expect("cleanup");
+    let lines = cleanup_as(&e, &cleanup_options(&o, false), &mut ledger)
+        .await
+        .expect("cleanup");
     assert!(
         lines.iter().all(|l| matches!(l.outcome, Outcome::Kept(_))),
         "{lines:?}"
@@ -901,29 +843,12 @@ async fn someone_elses_resources_with_our_names_are_never_touched() {
     d2.benchmark = Some(ddb_architect::design::BenchmarkSettings {
         table_prefix: Some("ddb-benchmark-alice-".to_string()),
     });
-    deploy::deploy(
-        &d2,
-        &e.clients,
-        &e.who,
-        false,
-        &mine,
-        &mut ledger,
-        &mut Yes,
-        &mut Lines::default(),
-        "n/a",
-    )
-    .await
-    .expect("deploy under other names");
-    let lines = cleanup::cleanup(
-        &e.clients,
-        false,
-        &cleanup_options(&mine, false),
-        &mut ledger,
-        &mut Yes,
-        &mut Lines::default(),
-    )
-    .await
-    .expect("cleanup");
+    deploy_as(&e, &d2, &mine, &mut ledger)
+        .await
+        .expect("deploy under other names");
+    let lines = cleanup_as(&e, &cleanup_options(&mine, false), &mut ledger)
+        .await
+        .expect("cleanup");
     let deleted = lines
         .iter()
         .filter(|l| l.outcome == Outcome::Deleted)
@@ -949,31 +874,12 @@ async fn another_workspaces_tagged_resources_are_left_to_it() {
     let o = options("run-a");
     // Workspace A deploys; workspace B (another folder) cleans up.
     let mut a = Ledger::open(&e.dir.join("a/ledger.json")).expect("ledger a");
-    deploy::deploy(
-        &d,
-        &e.clients,
-        &e.who,
-        false,
-        &o,
-        &mut a,
-        &mut Yes,
-        &mut Lines::default(),
-        "n/a",
-    )
-    .await
-    .expect("deploy");
+    deploy_as(&e, &d, &o, &mut a).await.expect("deploy");
     let mut b = Ledger::open(&e.dir.join("b/ledger.json")).expect("ledger b");
     let _ = b.workspace_id().expect("b has its own id");
-    let lines = cleanup::cleanup(
-        &e.clients,
-        false,
-        &cleanup_options(&o, false),
-        &mut b,
-        &mut Yes,
-        &mut Lines::default(),
-    )
-    .await
-    .expect("cleanup from b");
+    let lines = cleanup_as(&e, &cleanup_options(&o, false), &mut b)
+        .await
+        .expect("cleanup from b");
     assert!(
         lines
             .iter()
@@ -995,16 +901,7 @@ async fn another_workspaces_tagged_resources_are_left_to_it() {
     );
     let mut for_a = cleanup_options(&o, false);
     for_a.workspace_id = Some(id);
-    cleanup::cleanup(
-        &e.clients,
-        false,
-        &for_a,
-        &mut b,
-        &mut Yes,
-        &mut Lines::default(),
-    )
-    .await
-    .expect("cleanup for a");
+    cleanup_as(&e, &for_a, &mut b).await.expect("cleanup for a");
     assert_eq!(leftovers(&e, &o).await, Vec::<String>::new());
     e.local.stop().await;
 }

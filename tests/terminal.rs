@@ -14,7 +14,7 @@ use nix::sys::wait::WaitStatus;
 use rexpect::session::{Options, PtySession, spawn_with_options};
 use serde_json::{Value, json};
 use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 /// The binary on a fresh pseudo-terminal of 120×40, no model settings from the environment.
 fn terminal(args: &[&str], env: &[(&str, &str)], timeout_ms: u64) -> PtySession {
@@ -90,6 +90,31 @@ fn deploy_local(ws: &Path) {
     );
 }
 
+/// `bench --local` of the online shop under a pseudo-terminal: 100 items, no warm-up,
+/// `duration` seconds a phase, results into `results`.
+fn local_bench(ws: &Path, results: &Path, duration: &str) -> PtySession {
+    let (ws, results) = (ws.to_str().unwrap(), results.to_str().unwrap());
+    terminal(
+        &[
+            "bench",
+            "examples/online-shop.json",
+            "--local",
+            "--workspace",
+            ws,
+            "--out",
+            results,
+            "--duration",
+            duration,
+            "--warmup",
+            "0",
+            "--items",
+            "100",
+        ],
+        &[],
+        120_000,
+    )
+}
+
 #[test]
 fn the_demo_finishes_in_a_terminal() {
     let ws = common::scratch("pty-demo");
@@ -110,28 +135,8 @@ fn the_demo_finishes_in_a_terminal() {
 fn bench_draws_progress_and_writes_stage_4_in_a_terminal() {
     let ws = common::scratch("pty-bench");
     deploy_local(&ws);
-    let ws_s = ws.to_str().unwrap().to_string();
     let results = ws.join("bench");
-    let results_s = results.to_str().unwrap().to_string();
-    let mut t = terminal(
-        &[
-            "bench",
-            "examples/online-shop.json",
-            "--local",
-            "--workspace",
-            &ws_s,
-            "--out",
-            &results_s,
-            "--duration",
-            "2",
-            "--warmup",
-            "0",
-            "--items",
-            "100",
-        ],
-        &[],
-        120_000,
-    );
+    let mut t = local_bench(&ws, &results, "2");
     // The spinner's message names the worker and its phase.
     t.exp_string("w0: load").expect("the progress bar draws");
     t.exp_string("Wrote").expect("the run finishes");
@@ -145,28 +150,8 @@ fn bench_draws_progress_and_writes_stage_4_in_a_terminal() {
 fn ctrl_c_stops_a_benchmark_and_keeps_what_it_measured() {
     let ws = common::scratch("pty-ctrl-c");
     deploy_local(&ws);
-    let ws_s = ws.to_str().unwrap().to_string();
     let results = ws.join("bench");
-    let results_s = results.to_str().unwrap().to_string();
-    let mut t = terminal(
-        &[
-            "bench",
-            "examples/online-shop.json",
-            "--local",
-            "--workspace",
-            &ws_s,
-            "--out",
-            &results_s,
-            "--duration",
-            "120",
-            "--warmup",
-            "0",
-            "--items",
-            "100",
-        ],
-        &[],
-        120_000,
-    );
+    let mut t = local_bench(&ws, &results, "120");
     t.exp_string("w0: write")
         .expect("the write phase starts (and draws)");
     std::thread::sleep(std::time::Duration::from_secs(2));
@@ -235,22 +220,11 @@ fn an_answer_typed_before_the_question_does_not_approve() {
     let _ = std::fs::remove_dir_all(&ws);
 }
 
-fn sse(deltas: &[Value]) -> ResponseTemplate {
-    let mut body = String::new();
-    for d in deltas {
-        let c = json!({"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
-                       "choices": [{"index": 0, "delta": d, "finish_reason": null}]});
-        body.push_str(&format!("data: {c}\n\n"));
-    }
-    body.push_str("data: [DONE]\n\n");
-    ResponseTemplate::new(200).set_body_raw(body, "text/event-stream")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_in_a_terminal_passes_a_gate_on_yes_and_leaves_on_ctrl_d() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(sse(&[
+        .respond_with(common::sse(&[
             json!({"content": "Checking this machine first."}),
             json!({"tool_calls": [{"index": 0, "id": "c1", "type": "function",
                    "function": {"name": "check_environment", "arguments": "{}"}}]}),
@@ -261,14 +235,14 @@ async fn a_chat_in_a_terminal_passes_a_gate_on_yes_and_leaves_on_ctrl_d() {
     // Slow enough that a person types before the question appears.
     Mock::given(method("POST"))
         .respond_with(
-            sse(&[json!({"content": "All set."})])
+            common::sse(&[json!({"content": "All set."})])
                 .set_delay(std::time::Duration::from_millis(1500)),
         )
         .up_to_n_times(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .respond_with(sse(&[
+        .respond_with(common::sse(&[
             json!({"content": "Tell me about your application."}),
         ]))
         .mount(&server)

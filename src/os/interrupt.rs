@@ -51,45 +51,39 @@ fn shared() -> &'static Shared {
     })
 }
 
-#[cfg(unix)]
 fn watch_signals() {
-    use tokio::signal::unix::{SignalKind, signal};
     let Ok(rt) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     else {
         return;
     };
-    rt.block_on(async {
-        let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            return;
+    rt.block_on(wait_for_signals());
+}
+
+#[cfg(unix)]
+async fn wait_for_signals() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    loop {
+        let code = tokio::select! {
+            _ = int.recv() => EXIT_INTERRUPTED,
+            _ = term.recv() => 143,
         };
-        loop {
-            let code = tokio::select! {
-                _ = int.recv() => EXIT_INTERRUPTED,
-                _ = term.recv() => 143,
-            };
-            deliver(code);
-        }
-    });
+        deliver(code);
+    }
 }
 
 #[cfg(not(unix))]
-fn watch_signals() {
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        return;
-    };
-    rt.block_on(async {
-        while tokio::signal::ctrl_c().await.is_ok() {
-            deliver(EXIT_INTERRUPTED);
-        }
-    });
+async fn wait_for_signals() {
+    while tokio::signal::ctrl_c().await.is_ok() {
+        deliver(EXIT_INTERRUPTED);
+    }
 }
 
 fn deliver(code: u8) {

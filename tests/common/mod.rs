@@ -153,3 +153,16 @@ pub fn scratch(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
+
+/// A streamed chat-completions answer (server-sent events) made of these deltas, as
+/// OpenAI-compatible servers send it.
+pub fn sse(deltas: &[Value]) -> wiremock::ResponseTemplate {
+    let mut body = String::new();
+    for d in deltas {
+        let c = json!({"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                       "choices": [{"index": 0, "delta": d, "finish_reason": null}]});
+        body.push_str(&format!("data: {c}\n\n"));
+    }
+    body.push_str("data: [DONE]\n\n");
+    wiremock::ResponseTemplate::new(200).set_body_raw(body, "text/event-stream")
+}
