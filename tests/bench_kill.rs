@@ -147,3 +147,62 @@ async fn a_killed_benchmark_sends_nothing_more() {
     let _ = std::fs::remove_dir_all(&dir);
     local.stop().await;
 }
+
+/// SIGTERM (a container stopping, a job scheduler) is a request to stop, like Ctrl-C: the
+/// workers stop and what they measured is written, marked partial.
+#[test]
+fn sigterm_stops_a_benchmark_and_keeps_what_it_measured() {
+    let ws = common::scratch("bench-sigterm");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ddb-architect"))
+            .args(args)
+            .arg("--workspace")
+            .arg(&ws)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ddb-architect")
+    };
+    let deployed = run(&["deploy", "examples/online-shop.json", "--local", "--yes"])
+        .wait_with_output()
+        .expect("deploy");
+    assert!(deployed.status.success());
+    let out = ws.join("out");
+    let child = run(&[
+        "bench",
+        "examples/online-shop.json",
+        "--local",
+        "--duration",
+        "120",
+        "--warmup",
+        "0",
+        "--items",
+        "100",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    // Past the load, into the write phase.
+    std::thread::sleep(Duration::from_secs(8));
+    let pid = i32::try_from(child.id()).expect("pid");
+    // SAFETY: kill(2) on the child we started; no memory is involved.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+    }
+    let started = Instant::now();
+    let done = child.wait_with_output().expect("wait");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("Interrupted"), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("results.json")).expect("results.json written"),
+    )
+    .expect("JSON");
+    assert_eq!(doc["partial"], true);
+    assert_eq!(doc["interrupted"], true);
+    assert!(out.join("Stage4_BenchmarkAnalysis.md").exists());
+    assert_eq!(workers_running(&ws.join("lambda_function.py")), 0);
+    let _ = std::fs::remove_dir_all(&ws);
+}
