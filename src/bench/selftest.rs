@@ -363,6 +363,11 @@ pub struct Truth {
     pub from_start_p99_ms: f64,
     /// p95 of the same closed-loop pool, ms.
     pub from_start_p95_ms: f64,
+    /// Open-loop calls that waited at least half a stall (from their intended start).
+    pub delayed_calls: u64,
+    /// Closed-loop calls that waited at least half a stall (from their own start): at most
+    /// one per thread per stall, however many calls the schedule meant to send meanwhile.
+    pub from_start_delayed_calls: u64,
     /// p99.9 timed from call start, ms.
     pub from_start_p999_ms: f64,
 }
@@ -546,6 +551,8 @@ pub async fn truth(
         schedule_p99_ms: true_quantile(0.99, base, period_ms, stall_ms),
         schedule_p999_ms: true_quantile(0.999, base, period_ms, stall_ms),
         from_start_p95_ms: h.value_at_quantile(0.95) as f64 / 1000.0,
+        delayed_calls: m.latency.count_between((stall_ms * 500.0) as u64, u64::MAX),
+        from_start_delayed_calls: h.count_between((stall_ms * 500.0) as u64, u64::MAX),
         from_start_p99_ms: h.value_at_quantile(0.99) as f64 / 1000.0,
         from_start_p999_ms: h.value_at_quantile(0.999) as f64 / 1000.0,
     })
