@@ -56,14 +56,6 @@ async fn counting_relay(upstream: String) -> (String, Arc<Mutex<Vec<Instant>>>) 
     (format!("http://{addr}"), seen)
 }
 
-fn workers_running(handler: &std::path::Path) -> usize {
-    let out = Command::new("pgrep")
-        .args(["-f", &handler.display().to_string()])
-        .output()
-        .expect("pgrep");
-    String::from_utf8_lossy(&out.stdout).lines().count()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_benchmark_sends_nothing_more() {
     let moto = Moto::start();
@@ -139,7 +131,7 @@ async fn a_killed_benchmark_sends_nothing_more() {
             .count();
         assert_eq!(late, 0, "round {round}: requests after the kill");
         assert_eq!(
-            workers_running(&ws.join("lambda_function.py")),
+            common::workers_running(&ws.join("lambda_function.py")),
             0,
             "round {round}: workers outlived the benchmark"
         );
@@ -203,6 +195,6 @@ fn sigterm_stops_a_benchmark_and_keeps_what_it_measured() {
     assert_eq!(doc["partial"], true);
     assert_eq!(doc["interrupted"], true);
     assert!(out.join("Stage4_BenchmarkAnalysis.md").exists());
-    assert_eq!(workers_running(&ws.join("lambda_function.py")), 0);
+    assert_eq!(common::workers_running(&ws.join("lambda_function.py")), 0);
     let _ = std::fs::remove_dir_all(&ws);
 }

@@ -65,15 +65,6 @@ fn rest(session: &mut PtySession) -> String {
     session.exp_eof().unwrap_or_default()
 }
 
-/// Worker processes still running this handler file.
-fn workers_running(handler: &Path) -> usize {
-    let out = Command::new("pgrep")
-        .args(["-f", &handler.display().to_string()])
-        .output()
-        .expect("pgrep");
-    String::from_utf8_lossy(&out.stdout).lines().count()
-}
-
 fn deploy_local(ws: &Path) {
     let out = Command::new(env!("CARGO_BIN_EXE_ddb-architect"))
         .args(["deploy", "examples/online-shop.json", "--local", "--yes"])
@@ -167,7 +158,7 @@ fn ctrl_c_stops_a_benchmark_and_keeps_what_it_measured() {
         stopped_at.elapsed()
     );
     // The workers are gone and what they measured was kept, marked partial.
-    assert_eq!(workers_running(&ws.join("lambda_function.py")), 0);
+    assert_eq!(common::workers_running(&ws.join("lambda_function.py")), 0);
     let doc: Value = serde_json::from_str(
         &std::fs::read_to_string(results.join("results.json")).expect("results.json kept"),
     )

@@ -166,3 +166,12 @@ pub fn sse(deltas: &[Value]) -> wiremock::ResponseTemplate {
     body.push_str("data: [DONE]\n\n");
     wiremock::ResponseTemplate::new(200).set_body_raw(body, "text/event-stream")
 }
+
+/// Benchmark workers (python processes) still running this handler file.
+pub fn workers_running(handler: &std::path::Path) -> usize {
+    let out = std::process::Command::new("pgrep")
+        .args(["-f", &handler.display().to_string()])
+        .output()
+        .expect("pgrep");
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
