@@ -91,8 +91,9 @@ fn the_phase_of_a_grid_survives_arrivals_on_both_sides_of_a_line() {
     assert!((lag - 0.0013).abs() < 1e-6, "{lag}");
 }
 
-/// The fake endpoint holds a call that arrives in a stall until the stall's end, to within a
-/// couple of milliseconds, and places its stalls halfway between the calls it has seen.
+/// The fake endpoint holds a call that arrives in a stall until the stall's end (not before it,
+/// and well within one call spacing after it, however busy the machine), and places its stalls
+/// halfway between the calls it has seen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_locked_stall_starts_between_calls_and_ends_on_time() {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -141,8 +142,10 @@ async fn a_locked_stall_starts_between_calls_and_ends_on_time() {
     tokio::time::sleep(Duration::from_secs_f64((start + 0.03 - now()).max(0.0))).await;
     get().await.expect("get");
     let late = now() - (start + s.stall);
+    // Bounded by the call spacing: a busy two-core CI machine has been seen 5.6 ms late in waking
+    // the held call, and a release within one spacing still puts the stall where the truth says.
     assert!(
-        (0.0..0.005).contains(&late),
+        (0.0..spacing).contains(&late),
         "released {late:.4} s after the stall's end"
     );
 }
