@@ -13,6 +13,7 @@ pub mod cli;
 pub mod cost;
 pub mod design;
 pub mod export;
+pub mod ops;
 pub mod os;
 pub mod provision;
 pub mod render;

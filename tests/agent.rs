@@ -118,10 +118,10 @@ fn a_model_that_breaks_the_rules_is_corrected_and_recovers() {
         .collect();
     // Too early for tables, a call cut off mid-JSON, then a rule error: each came back as a
     // result the model could act on, and the session went on.
-    assert_eq!(steps, ["stage", "parse", "execute"], "{out}");
+    assert_eq!(steps, ["stage", "parse", "rules"], "{out}");
     let rule_error = results(&dir)
         .into_iter()
-        .find(|r| r["content"]["step"] == "execute")
+        .find(|r| r["content"]["step"] == "rules")
         .unwrap();
     assert!(
         rule_error["content"]["error"]
@@ -218,7 +218,10 @@ impl Ui for TestUi {
     fn info(&mut self, s: &str) {
         self.lines.push(s.to_string());
     }
-    fn approve(&mut self, _tool: &str, _summary: &str) -> bool {
+}
+
+impl ddb_architect::provision::Approver for TestUi {
+    fn approve(&mut self, _: &ddb_architect::provision::Request<'_>) -> bool {
         self.approve
     }
 }

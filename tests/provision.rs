@@ -399,7 +399,7 @@ async fn a_crash_after_any_step_is_cleaned_up() {
 
 struct No;
 impl Approver for No {
-    fn approve(&mut self, _: &str) -> bool {
+    fn approve(&mut self, _: &ddb_architect::provision::Request<'_>) -> bool {
         false
     }
 }

@@ -34,6 +34,9 @@ pub enum EngineError {
     /// The async runtime could not start.
     #[error("runtime: {0}")]
     Runtime(String),
+    /// A tool found the session unsafe to continue (its ledger or credentials are broken).
+    #[error("the session stopped: {0}")]
+    Stopped(String),
 }
 
 /// How a turn ended.
@@ -77,7 +80,7 @@ pub struct Engine {
     pub workspace: Workspace,
     model: Arc<dyn Model>,
     transcript: Writer,
-    rt: tokio::runtime::Runtime,
+    rt: &'static tokio::runtime::Runtime,
     interruptible: bool,
 }
 
@@ -170,11 +173,7 @@ impl Engine {
             }
             (None, false) => State::new(o.local, o.profile.clone()),
         };
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| EngineError::Runtime(e.to_string()))?;
+        let rt = crate::os::runtime::get().map_err(|e| EngineError::Runtime(e.to_string()))?;
         let mut transcript = Writer::open(
             &o.workspace.file(TRANSCRIPT_FILE),
             Redactor::new(o.secrets.clone()),
@@ -381,9 +380,7 @@ impl Engine {
                 if crate::os::interrupt::count() != signals {
                     // The person stopped a tool (a benchmark) with Ctrl-C: the calls after it
                     // do not run, and the model hears why before the person says what next.
-                    let skipped = json!({"ok": false, "step": "execute",
-                        "error": "not run: the developer pressed Ctrl-C during an earlier call",
-                        "fix": "Ask the developer how to go on."});
+                    let skipped = super::executor::not_run();
                     self.transcript.record(
                         "tool_result",
                         json!({"call_id": call.id, "tool": call.name, "ok": false,
@@ -464,6 +461,19 @@ impl Engine {
             json!({"call_id": id, "tool": name, "ok": outcome.ok, "content": outcome.content,
                    "by_person": by_person}),
         )?;
+        if let Some(reason) = &outcome.fatal {
+            // Recorded and saved first: a resumed session shows the model what happened.
+            ui.info(&format!("✗ {name}: {reason}"));
+            if !by_person {
+                self.state.messages.push(Message::tool(id, outcome.text()));
+            }
+            self.transcript.record(
+                "error",
+                json!({"during": "tool", "tool": name, "fatal": true, "message": reason}),
+            )?;
+            self.save()?;
+            return Err(EngineError::Stopped(reason.clone()));
+        }
         if outcome.ok {
             ui.info(&format!("✓ {name}"));
         } else {

@@ -84,11 +84,17 @@ impl<W: Write + Send, A: Answers> Ui for Screen<W, A> {
     fn info(&mut self, s: &str) {
         self.printer.info(s);
     }
-    fn approve(&mut self, tool: &str, summary: &str) -> bool {
-        for l in summary.lines() {
+    fn benchmark_watch(&mut self, workers: u32) -> Box<dyn crate::ops::bench::Watch> {
+        crate::ops::bench::terminal_watch(workers)
+    }
+}
+
+impl<W: Write + Send, A: Answers> crate::provision::Approver for Screen<W, A> {
+    fn approve(&mut self, request: &crate::provision::Request<'_>) -> bool {
+        for l in request.summary.lines() {
             self.printer.info(&format!("│ {l}"));
         }
-        self.answers.answer(tool, &mut self.printer)
+        self.answers.answer(request.action, &mut self.printer)
     }
 }
 

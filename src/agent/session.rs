@@ -159,6 +159,10 @@ pub struct State {
     /// The conversation, without the system prompt (which is rendered anew each request).
     #[serde(default)]
     pub messages: Vec<Message>,
+    /// Who the AWS credentials act as, looked up once per session (never saved: a resumed
+    /// session asks again).
+    #[serde(skip)]
+    pub identity: Option<crate::provision::Identity>,
 }
 
 impl State {
@@ -184,6 +188,7 @@ impl State {
             choices: Vec::new(),
             complete: false,
             messages: Vec::new(),
+            identity: None,
         }
     }
 

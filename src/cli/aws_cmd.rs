@@ -3,18 +3,13 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use serde_json::json;
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, Format, load_valid_prefixed};
-use crate::aws::clients::{self, Clients, Settings};
-use crate::aws::{dynamo, local::LocalDynamo};
-use crate::cost::BenchmarkPlan;
+use crate::ops;
 use crate::provision::ledger::Ledger;
-use crate::provision::{
-    self, Approver, Identity, ProvisionError, Reporter, Yes, cleanup, deploy, doctor,
-};
+use crate::provision::{Approver, ProvisionError, Reporter, Yes, cleanup, deploy, doctor};
 use crate::render::markdown::{Align, MdTable};
 
 /// Where and as whom to act.
@@ -35,24 +30,19 @@ pub struct Target {
 }
 
 impl Target {
-    pub(crate) fn settings(&self) -> Settings {
-        Settings {
+    /// The operations' target.
+    pub(crate) fn ops(&self) -> ops::Target {
+        ops::Target {
+            local: self.local,
             profile: self.profile.clone(),
             region: self.region.clone(),
-            ..Settings::default()
+            workspace: self.workspace.clone(),
         }
-    }
-
-    fn ledger_path(&self) -> PathBuf {
-        self.workspace.join("ledger.json")
-    }
-
-    fn local_db(&self) -> PathBuf {
-        self.workspace.join("local-dynamodb.sqlite")
     }
 }
 
-struct ErrLines<'a>(&'a mut dyn Write);
+/// Progress lines on standard error.
+pub(crate) struct ErrLines<'a>(pub &'a mut dyn Write);
 
 impl Reporter for ErrLines<'_> {
     fn line(&mut self, s: &str) {
@@ -63,22 +53,6 @@ impl Reporter for ErrLines<'_> {
 /// A JSON document as the `--format json` output prints it.
 pub(crate) fn pretty(v: &serde_json::Value) -> std::io::Result<String> {
     serde_json::to_string_pretty(v).map_err(std::io::Error::other)
-}
-
-pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-}
-
-/// A run id: seconds since 1970 and the process id, enough to tell deploys apart.
-pub(crate) fn run_id() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    format!("{secs:x}-{:x}", std::process::id())
 }
 
 /// Arguments of `doctor`.
@@ -104,9 +78,9 @@ fn coloured_mark(status: doctor::Status, on: bool) -> String {
 }
 
 pub(super) fn doctor(args: &DoctorArgs, out: &mut dyn Write) -> std::io::Result<u8> {
-    let rt = runtime()?;
-    let checks = rt.block_on(doctor::run(&args.target.settings(), args.target.local));
-    let failed = checks.iter().any(|c| c.status == doctor::Status::Fail);
+    let checked = crate::os::runtime::get()?.block_on(ops::doctor::run(&args.target.ops()));
+    let failed = !checked.ready();
+    let checks = checked.checks;
     if args.format == Format::Json {
         let doc = json!({
             "ready": !failed,
@@ -163,20 +137,20 @@ pub struct DeployArgs {
     #[arg(long)]
     pub yes: bool,
     /// IAM role name (pick another when the default is taken by someone else's role).
-    #[arg(long, default_value = "DynamoDBBenchmarkRole")]
+    #[arg(long, default_value = crate::provision::DEFAULT_ROLE_NAME)]
     pub role_name: String,
     /// Lambda function name; its log group is /aws/lambda/NAME.
-    #[arg(long, default_value = "DynamoDBBenchmark")]
+    #[arg(long, default_value = crate::provision::DEFAULT_FUNCTION_NAME)]
     pub function_name: String,
     /// Prefix of the benchmark tables' names instead of ddb-benchmark-<design>- (it must start
     /// with ddb-benchmark-; pass the same to bench).
     #[arg(long, value_name = "PREFIX")]
     pub table_prefix: Option<String>,
     /// Lambda memory in MB (1024 to 10240; 1769 is one full vCPU).
-    #[arg(long, default_value_t = 1769, value_parser = clap::value_parser!(i32).range(1024..=10240))]
+    #[arg(long, default_value_t = crate::provision::DEFAULT_MEMORY_MB, value_parser = clap::value_parser!(i32).range(1024..=10240))]
     pub memory_mb: i32,
     /// Lambda timeout in seconds (300 to 900).
-    #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(i32).range(300..=900))]
+    #[arg(long, default_value_t = crate::provision::DEFAULT_TIMEOUT_S, value_parser = clap::value_parser!(i32).range(300..=900))]
     pub timeout: i32,
     /// Python runtime of the function.
     #[arg(long, value_enum, default_value_t = RuntimeArg::Python313)]
@@ -214,49 +188,6 @@ pub enum RuntimeArg {
     Python313,
 }
 
-pub(crate) fn estimate_text(d: &crate::design::Design, region: &str, local: bool) -> String {
-    if local {
-        return "$0.00 (local emulator)".to_string();
-    }
-    crate::render::cost::benchmark_cost_text(
-        d,
-        region,
-        &BenchmarkPlan::for_design(d),
-        " with the default plan (see `ddb-architect cost --benchmark`)",
-    )
-}
-
-pub(crate) async fn connect(
-    t: &Target,
-) -> Result<(Clients, Identity, Option<LocalDynamo>), ProvisionError> {
-    if t.local {
-        let local = LocalDynamo::start_with(Some(&t.local_db()))
-            .await
-            .map_err(|e| ProvisionError::Internal(e.to_string()))?;
-        let settings = Settings {
-            region: Some("us-east-1".to_string()),
-            endpoint_url: Some(local.endpoint()),
-            static_credentials: Some(("local".to_string(), "local".to_string())),
-            ..Settings::default()
-        };
-        let cfg = clients::load(&settings)
-            .await
-            .map_err(|e| ProvisionError::Internal(e.to_string()))?;
-        let mut c = Clients::new(&cfg, &settings);
-        c.dynamo = dynamo::local_client(&local.endpoint());
-        c.region = "local".to_string();
-        Ok((c, Identity::local(), Some(local)))
-    } else {
-        let settings = t.settings();
-        let cfg = clients::load(&settings)
-            .await
-            .map_err(|e| ProvisionError::Refused(e.to_string()))?;
-        let c = Clients::new(&cfg, &settings);
-        let who = provision::identify(&c).await?;
-        Ok((c, who, None))
-    }
-}
-
 pub(crate) fn deploy(
     args: &DeployArgs,
     out: &mut dyn Write,
@@ -266,14 +197,14 @@ pub(crate) fn deploy(
         Ok(d) => d,
         Err(code) => return Ok(code),
     };
-    let mut ledger = match Ledger::open(&args.target.ledger_path()) {
-        Ok(l) => l,
-        Err(e) => {
-            writeln!(err, "error: {e}")?;
-            return Ok(EXIT_UNREADABLE);
-        }
-    };
-    let mut o = deploy::Options::new(&run_id());
+    let target = args.target.ops();
+    // An unreadable ledger is refused before anything is looked up or created.
+    if let Err(e) = Ledger::open(&target.ledger_path()) {
+        writeln!(err, "error: {e}")?;
+        return Ok(EXIT_UNREADABLE);
+    }
+    let mut plan = ops::deploy::Plan::new(design, target);
+    let o = &mut plan.options;
     o.role_name = args.role_name.clone();
     o.function_name = args.function_name.clone();
     o.memory_mb = args.memory_mb;
@@ -288,34 +219,19 @@ pub(crate) fn deploy(
         OnlyArg::Tables => deploy::Parts::Tables,
         OnlyArg::Function => deploy::Parts::Function,
     };
-    let rt = runtime()?;
-    let result = rt.block_on(async {
-        let (c, who, local) = connect(&args.target).await?;
-        let estimate = estimate_text(&design, &who.region, args.target.local);
-        let mut reporter = ErrLines(&mut *err);
-        let mut consent = super::Consent { yes: args.yes };
-        let r = deploy::deploy(
-            &design,
-            &c,
-            &who,
-            args.target.local,
-            &o,
-            &mut ledger,
-            &mut consent,
-            &mut reporter,
-            &estimate,
-        )
-        .await;
-        if let Some(l) = local {
-            l.stop().await;
-        }
-        r
-    });
+    let mut consent = super::Consent { yes: args.yes };
+    let result = crate::os::runtime::get()?.block_on(ops::deploy::run(
+        &plan,
+        None,
+        &mut consent,
+        &mut ErrLines(&mut *err),
+    ));
+    let ledger_path = plan.target.ledger_path();
     match result {
         Ok(done) if args.format == Format::Json => {
             let doc = json!({
                 "deployed": true,
-                "ledger": ledger.path().display().to_string(),
+                "ledger": ledger_path.display().to_string(),
                 "tables": done.tables,
                 "role_arn": done.role_arn,
                 "log_group": done.log_group,
@@ -325,7 +241,7 @@ pub(crate) fn deploy(
             Ok(EXIT_OK)
         }
         Ok(done) => {
-            writeln!(out, "Deployed (ledger: {}):", ledger.path().display())?;
+            writeln!(out, "Deployed (ledger: {}):", ledger_path.display())?;
             for t in &done.tables {
                 writeln!(out, "  table     {t}")?;
             }
@@ -347,13 +263,12 @@ pub(crate) fn deploy(
         }
         Err(e) => {
             writeln!(err, "error: {e}")?;
-            if !matches!(e, ProvisionError::Refused(_) | ProvisionError::Declined)
-                && !ledger.live().is_empty()
-            {
+            let created = Ledger::open(&ledger_path).is_ok_and(|l| !l.live().is_empty());
+            if !matches!(e, ProvisionError::Refused(_) | ProvisionError::Declined) && created {
                 writeln!(
                     err,
                     "Resources created so far are in {}; remove them with `ddb-architect cleanup{}`.",
-                    ledger.path().display(),
+                    ledger_path.display(),
                     if args.target.local { " --local" } else { "" }
                 )?;
             }
@@ -374,10 +289,10 @@ pub struct CleanupArgs {
     #[arg(long)]
     pub yes: bool,
     /// IAM role name deploy used.
-    #[arg(long, default_value = "DynamoDBBenchmarkRole")]
+    #[arg(long, default_value = crate::provision::DEFAULT_ROLE_NAME)]
     pub role_name: String,
     /// Lambda function name deploy used.
-    #[arg(long, default_value = "DynamoDBBenchmark")]
+    #[arg(long, default_value = crate::provision::DEFAULT_FUNCTION_NAME)]
     pub function_name: String,
     /// Output format of the summary on standard output (progress stays on standard error).
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -410,89 +325,30 @@ pub(crate) fn cleanup(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
-    let mut ledger = match Ledger::open(&args.target.ledger_path()) {
-        Ok(l) => l,
-        Err(e) => {
-            writeln!(err, "error: {e}")?;
-            return Ok(EXIT_UNREADABLE);
-        }
-    };
+    let target = args.target.ops();
+    if let Err(e) = Ledger::open(&target.ledger_path()) {
+        writeln!(err, "error: {e}")?;
+        return Ok(EXIT_UNREADABLE);
+    }
     let o = cleanup::Options {
         dry_run: args.dry_run,
         role_name: args.role_name.clone(),
         function_name: args.function_name.clone(),
         workspace_id: args.workspace_id.clone(),
     };
-    let rt = runtime()?;
-    let result = rt.block_on(async {
-        let (c, _who, local) = connect(&args.target).await?;
-        let mut reporter = ErrLines(&mut *err);
-        // A dry run deletes nothing, so there is nothing to approve.
-        let mut consent = super::Consent { yes: args.yes };
-        let approver: &mut dyn Approver = if args.dry_run { &mut Yes } else { &mut consent };
-        // Resources live where they were made, whatever AWS_REGION says now: the ledger's
-        // other Regions first, so that a function there goes before the (global) role.
-        let mut lines = Vec::new();
-        let mut failure = None;
-        if !args.target.local {
-            for region in cleanup::other_regions(&ledger, &c.region) {
-                reporter.line(&format!(
-                    "the ledger holds resources in {region}: cleaning up there"
-                ));
-                let mut settings = args.target.settings();
-                settings.region = Some(region.clone());
-                let there = match clients::load(&settings).await {
-                    Ok(cfg) => Clients::new(&cfg, &settings),
-                    Err(e) => {
-                        failure = Some(ProvisionError::Refused(e.to_string()));
-                        break;
-                    }
-                };
-                match cleanup::cleanup(
-                    &there,
-                    false,
-                    &o,
-                    &mut ledger,
-                    &mut *approver,
-                    &mut reporter,
-                )
-                .await
-                {
-                    Ok(l) => lines.extend(l),
-                    Err(e) => {
-                        failure = Some(e);
-                        break;
-                    }
-                }
-            }
-        }
-        let r = match failure {
-            Some(e) => Err(e),
-            None => {
-                cleanup::cleanup(
-                    &c,
-                    args.target.local,
-                    &o,
-                    &mut ledger,
-                    &mut *approver,
-                    &mut reporter,
-                )
-                .await
-            }
-        };
-        if let Some(l) = local {
-            // Give DeleteTable a moment to settle before the emulator's data file is closed.
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            l.stop().await;
-        }
-        lines.extend(r?);
-        Ok::<_, ProvisionError>(lines)
-    });
+    // A dry run deletes nothing, so there is nothing to approve.
+    let mut consent = super::Consent { yes: args.yes };
+    let approver: &mut dyn Approver = if args.dry_run { &mut Yes } else { &mut consent };
+    let result = crate::os::runtime::get()?.block_on(ops::cleanup::run(
+        &target,
+        &o,
+        approver,
+        &mut ErrLines(&mut *err),
+    ));
     match result {
-        Ok(lines) => {
-            let failed = lines
-                .iter()
-                .any(|l| matches!(l.outcome, cleanup::Outcome::Failed(_)));
+        Ok(report) => {
+            let failed = !report.complete();
+            let lines = report.lines;
             if args.format == Format::Json {
                 let doc = json!({
                     "dry_run": args.dry_run,

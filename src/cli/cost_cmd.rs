@@ -5,7 +5,8 @@ use std::io::Write;
 use serde_json::json;
 
 use super::{CostArgs, EXIT_OK, EXIT_UNREADABLE, Format, load_valid};
-use crate::cost::{self, Arch, BenchmarkPlan, PriceFile};
+use crate::cost::Arch;
+use crate::ops::cost::{self as op, BenchShape, CostError};
 use crate::render;
 
 pub(crate) fn run(
@@ -17,43 +18,51 @@ pub(crate) fn run(
         Ok(d) => d,
         Err(code) => return Ok(code),
     };
-    let region = args
-        .region
-        .clone()
-        .unwrap_or_else(|| design.app.region.clone());
-    let prices = PriceFile::load(args.prices.as_deref())
-        .and_then(|(file, name)| file.region(&region, &name));
-    let prices = match prices {
+    let mut benchmark = None;
+    if args.benchmark {
+        let mut items = Vec::new();
+        for spec in &args.items {
+            match super::parse_items(spec) {
+                Ok(i) => items.push(i),
+                Err(msg) => {
+                    writeln!(err, "error: --items {spec}: {msg}")?;
+                    return Ok(EXIT_UNREADABLE);
+                }
+            }
+        }
+        benchmark = Some(BenchShape {
+            items,
+            read_seconds: args.read_seconds,
+            scale: args.scale,
+            workers: args.workers,
+            memory_mb: args.memory_mb,
+            arch: match args.arch {
+                ArchArg::X86_64 => Arch::X86_64,
+                ArchArg::Arm64 => Arch::Arm64,
+            },
+        });
+    }
+    let plan = op::Plan {
+        design,
+        region: args.region.clone(),
+        prices: args.prices.clone(),
+        benchmark,
+    };
+    let priced = match op::run(&plan) {
         Ok(p) => p,
+        Err(CostError::Items(msg)) => {
+            writeln!(err, "error: --items: {msg}")?;
+            return Ok(EXIT_UNREADABLE);
+        }
         Err(e) => {
             writeln!(err, "error: {e}")?;
             return Ok(EXIT_UNREADABLE);
         }
     };
-    let report = cost::estimate(&design, &prices);
-    let bench = if args.benchmark {
-        let mut plan = BenchmarkPlan::for_design(&design);
-        for spec in &args.items {
-            if let Err(msg) = apply_items(&mut plan, spec) {
-                writeln!(err, "error: --items {spec}: {msg}")?;
-                return Ok(EXIT_UNREADABLE);
-            }
-        }
-        plan.read_seconds = args.read_seconds;
-        plan.scale = args.scale;
-        plan.workers = args.workers;
-        plan.memory_mb = args.memory_mb;
-        plan.arch = match args.arch {
-            ArchArg::X86_64 => Arch::X86_64,
-            ArchArg::Arm64 => Arch::Arm64,
-        };
-        Some(cost::estimate_benchmark(&design, &prices, &plan))
-    } else {
-        None
-    };
     match args.format {
         Format::Json => {
-            let v = json!({ "design": design.app.name, "monthly": report, "benchmark": bench });
+            let v = json!({ "design": priced.design, "monthly": priced.monthly,
+                            "benchmark": priced.benchmark });
             writeln!(
                 out,
                 "{}",
@@ -61,36 +70,14 @@ pub(crate) fn run(
             )?;
         }
         Format::Text => {
-            out.write_all(render::cost::report_text(&design.app.name, &report).as_bytes())?;
-            if let Some(b) = &bench {
+            out.write_all(render::cost::report_text(&priced.design, &priced.monthly).as_bytes())?;
+            if let Some(b) = &priced.benchmark {
                 writeln!(out)?;
                 out.write_all(render::cost::benchmark_text(b).as_bytes())?;
             }
         }
     }
     Ok(EXIT_OK)
-}
-
-/// `--items 5000` sets every entity; `--items Order=5000` one entity.
-fn apply_items(plan: &mut BenchmarkPlan, spec: &str) -> Result<(), String> {
-    match super::parse_items(spec)? {
-        (None, n) => {
-            for v in plan.items.values_mut() {
-                *v = n;
-            }
-            Ok(())
-        }
-        (Some(name), n) => match plan.items.get_mut(&name) {
-            Some(v) => {
-                *v = n;
-                Ok(())
-            }
-            None => Err(format!(
-                "no stored entity is named `{name}`; entities: {}",
-                plan.items.keys().cloned().collect::<Vec<_>>().join(", ")
-            )),
-        },
-    }
 }
 
 /// Lambda architecture on the command line.

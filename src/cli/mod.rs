@@ -296,7 +296,14 @@ pub(crate) struct Consent {
 }
 
 impl crate::provision::Approver for Consent {
-    fn approve(&mut self, summary: &str) -> bool {
+    fn approve(&mut self, request: &crate::provision::Request<'_>) -> bool {
+        // Reads the terminal: kept off the runtime's worker threads.
+        crate::os::runtime::blocking(|| self.ask(request.summary))
+    }
+}
+
+impl Consent {
+    fn ask(&self, summary: &str) -> bool {
         use std::io::{BufRead, IsTerminal};
         eprint!("\n{summary}");
         if self.yes {
@@ -401,6 +408,12 @@ fn print_schema(out: &mut dyn Write) -> std::io::Result<u8> {
 /// Entry point used by the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The process's one runtime, started before any command: every command, the chat engine
+    // and its tools run their async work on it.
+    if let Err(e) = crate::os::runtime::get() {
+        eprintln!("error: cannot start the async runtime: {e}");
+        return ExitCode::from(EXIT_UNREADABLE);
+    }
     // Unlocked handles: each write takes the lock for itself only. Holding the stderr lock for
     // the whole command would stop the progress bar's thread from drawing, and the command
     // waits for that thread: a terminal (not a pipe) would hang for good.

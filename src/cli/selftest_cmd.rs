@@ -61,11 +61,7 @@ pub(super) fn run(
     let python = doctor::python();
     let period_s = args.period_ms.div_ceil(1000).max(1);
     let truth_seconds = args.seconds.div_ceil(period_s) * period_s;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let result = rt.block_on(async {
+    let result = crate::os::runtime::get()?.block_on(async {
         writeln!(
             err,
             "  … truth: {} rps for {truth_seconds} s, {} ms stall every {} ms",

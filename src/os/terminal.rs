@@ -90,3 +90,31 @@ pub fn paint(text: &str, paint: Paint, on: bool) -> String {
     };
     format!("\x1b[{code}m{text}\x1b[0m")
 }
+
+/// One self-redrawing status line on standard error (hidden when standard error is not a
+/// terminal), with lines printed above it.
+pub struct Spinner(indicatif::ProgressBar);
+
+impl Spinner {
+    /// Start it; it redraws five times a second.
+    pub fn start() -> Self {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Self(bar)
+    }
+
+    /// Replace the status text.
+    pub fn set(&self, text: String) {
+        self.0.set_message(text);
+    }
+
+    /// Print a line above the status line.
+    pub fn println(&self, s: &str) {
+        self.0.println(s);
+    }
+
+    /// Remove the status line.
+    pub fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}

@@ -76,6 +76,18 @@ pub struct Line {
     pub outcome: Outcome,
 }
 
+impl Line {
+    /// "kind name: what happened".
+    pub fn text(&self) -> String {
+        format!(
+            "{} {}: {}",
+            self.kind.label(),
+            self.name,
+            self.outcome.text()
+        )
+    }
+}
+
 async fn list_prefixed_tables(c: &Clients) -> Result<Vec<String>, ProvisionError> {
     let mut out = Vec::new();
     let mut start: Option<String> = None;
@@ -456,7 +468,10 @@ pub async fn cleanup(
         for l in &doomed {
             summary.push_str(&format!("  {:<15} {}\n", l.kind.label(), l.name));
         }
-        if !approver.approve(&summary) {
+        if !approver.approve(&super::Request {
+            action: "cleanup",
+            summary: &summary,
+        }) {
             return Err(ProvisionError::Declined);
         }
     }

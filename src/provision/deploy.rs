@@ -88,10 +88,10 @@ impl Options {
     pub fn new(run_id: &str) -> Self {
         Self {
             parts: Parts::All,
-            role_name: "DynamoDBBenchmarkRole".to_string(),
-            function_name: "DynamoDBBenchmark".to_string(),
-            memory_mb: 1769,
-            timeout_s: 900,
+            role_name: super::DEFAULT_ROLE_NAME.to_string(),
+            function_name: super::DEFAULT_FUNCTION_NAME.to_string(),
+            memory_mb: super::DEFAULT_MEMORY_MB,
+            timeout_s: super::DEFAULT_TIMEOUT_S,
             runtime: PythonRuntime::Python313,
             iam_wait: Duration::from_secs(15),
             assume_retry_budget: Duration::from_secs(45),
@@ -365,7 +365,10 @@ pub async fn deploy(
     }
     names_free(clients, &resources(d, o, local), ledger).await?;
     let plan = plan_text(d, who, o, local, estimate);
-    if !approver.approve(&plan) {
+    if !approver.approve(&super::Request {
+        action: "deploy",
+        summary: &plan,
+    }) {
         return Err(ProvisionError::Declined);
     }
     let workspace_id = ledger.workspace_id()?;

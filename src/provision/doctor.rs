@@ -354,7 +354,8 @@ pub async fn run(settings: &Settings, local: bool) -> Vec<Check> {
             }
         }
     }
-    out.extend(python_checks());
+    // Runs python3 twice: kept off the runtime's worker threads.
+    out.extend(crate::os::runtime::blocking(python_checks));
     out.push(model_check());
     out
 }

@@ -25,17 +25,38 @@ pub const TAG_RUN: &str = "ddb-architect:run-id";
 /// a resource is ours when the ledger cannot.
 pub const TAG_WORKSPACE: &str = "ddb-architect:workspace";
 
-/// Asks a person to approve something that costs money or deletes.
+/// The benchmark's IAM role unless the person names another.
+pub const DEFAULT_ROLE_NAME: &str = "DynamoDBBenchmarkRole";
+/// The benchmark's Lambda function unless the person names another (its log group is
+/// /aws/lambda/<name>).
+pub const DEFAULT_FUNCTION_NAME: &str = "DynamoDBBenchmark";
+/// Lambda memory by default: 1,769 MB is one full vCPU.
+pub const DEFAULT_MEMORY_MB: i32 = 1769;
+/// Lambda timeout by default, the most Lambda allows.
+pub const DEFAULT_TIMEOUT_S: i32 = 900;
+
+/// What a person is asked to approve.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The command or tool asking (deploy, cleanup, bench, create_tables, …); recordings
+    /// match their answers to it.
+    pub action: &'a str,
+    /// What will happen: the account and Region, what is created or deleted, the cost.
+    pub summary: &'a str,
+}
+
+/// Asks a person to approve something that costs money or deletes. The one abstraction behind
+/// the command line's consent prompt, the chat's approvals and a replay's recorded answers.
 pub trait Approver {
-    /// Show `summary` and return true only on an explicit yes.
-    fn approve(&mut self, summary: &str) -> bool;
+    /// Show the request and return true only on an explicit yes.
+    fn approve(&mut self, request: &Request<'_>) -> bool;
 }
 
 /// Approves everything: `--yes`, for scripts.
 pub struct Yes;
 
 impl Approver for Yes {
-    fn approve(&mut self, _: &str) -> bool {
+    fn approve(&mut self, _: &Request<'_>) -> bool {
         true
     }
 }

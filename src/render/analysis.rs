@@ -398,3 +398,28 @@ pub fn stage4(
     });
     super::docs::render_template("stage4.md", STAGE4, &ctx)
 }
+
+/// The short per-pattern table a finished run prints on the terminal (and the chat shows).
+pub fn run_table(summaries: &[Summary]) -> String {
+    let mut t = MdTable::new(&[
+        ("AP", Align::Left),
+        ("Calls", Align::Right),
+        ("P50Ms", Align::Right),
+        ("P95Ms", Align::Right),
+        ("P99Ms", Align::Right),
+        ("Errors", Align::Right),
+        ("RPS", Align::Right),
+    ]);
+    for s in summaries {
+        t.row([
+            s.id.clone(),
+            s.count.to_string(),
+            format!("{:.2}", s.p50_ms),
+            format!("{:.2}", s.p95_ms),
+            format!("{:.2}", s.p99_ms),
+            s.errors.to_string(),
+            format!("{:.1}", s.achieved_rps),
+        ]);
+    }
+    t.render()
+}

@@ -1,0 +1,183 @@
+//! What a tool call works with: the session, its workspace, the person's screen, and the
+//! session's one look-up of the AWS identity.
+
+use std::path::PathBuf;
+
+use super::{ToolError, ledger_broken};
+use crate::agent::executor::Ui;
+use crate::agent::session::{DESIGN_FILE, State, Workspace};
+use crate::design::Design;
+use crate::ops;
+use crate::provision::ledger::Ledger;
+use crate::provision::{Identity, ProvisionError, Reporter, Request};
+
+/// A tool call's surroundings.
+pub struct Context<'a> {
+    /// The session (changed by successful calls).
+    pub state: &'a mut State,
+    /// Where files go.
+    pub workspace: &'a Workspace,
+    /// Display and approval.
+    pub ui: &'a mut dyn Ui,
+    /// The approval asked for during this call, with its answer.
+    pub approval: Option<(String, bool)>,
+}
+
+/// Progress lines of an operation, shown as they come.
+struct UiLines<'u>(&'u mut dyn Ui);
+
+impl Reporter for UiLines<'_> {
+    fn line(&mut self, s: &str) {
+        self.0.info(s);
+    }
+}
+
+impl<'a> Context<'a> {
+    /// A call's context.
+    pub fn new(state: &'a mut State, workspace: &'a Workspace, ui: &'a mut dyn Ui) -> Self {
+        Self {
+            state,
+            workspace,
+            ui,
+            approval: None,
+        }
+    }
+
+    /// Ask the developer; a no ends the call (nothing was created or deleted).
+    pub fn ask(&mut self, tool: &str, summary: &str) -> Result<(), ToolError> {
+        let yes = self.ui.approve(&Request {
+            action: tool,
+            summary,
+        });
+        self.approval = Some((summary.to_string(), yes));
+        if yes {
+            Ok(())
+        } else {
+            Err(ToolError::fixable(
+                "approval",
+                format!("the developer declined {tool}: nothing was created or deleted"),
+                "Ask the developer what they would like to change before trying again.",
+            ))
+        }
+    }
+
+    /// Where the session acts: the emulator, or AWS in the design's Region.
+    pub fn target(&self) -> ops::Target {
+        ops::Target {
+            local: self.state.local,
+            profile: self.state.profile.clone(),
+            region: (!self.state.local)
+                .then(|| self.state.design.as_ref().map(|d| d.app.region.clone()))
+                .flatten(),
+            workspace: self.workspace.dir.clone(),
+        }
+    }
+
+    /// Write a workspace file.
+    pub fn write(&self, name: &str, text: &str) -> Result<PathBuf, ToolError> {
+        let path = self.workspace.file(name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ToolError::file(format!("{}: {e}", dir.display())))?;
+        }
+        std::fs::write(&path, text)
+            .map_err(|e| ToolError::file(format!("{}: {e}", path.display())))?;
+        Ok(path)
+    }
+
+    /// Save the design document the session works on.
+    pub fn save_design(&self, d: &Design) -> Result<(), ToolError> {
+        let text = serde_json::to_string_pretty(d)
+            .map_err(|e| ToolError::Fatal(format!("the design cannot be saved: {e}")))?;
+        self.write(DESIGN_FILE, &text).map(|_| ())
+    }
+
+    /// Resources the ledger shows as live, as "kind name" lines; an unreadable ledger is an
+    /// error, never "nothing live".
+    pub fn live_resources(&self) -> Result<Vec<String>, String> {
+        Ledger::open(&self.workspace.file(ops::LEDGER_FILE))
+            .map(|l| {
+                l.live()
+                    .iter()
+                    .map(|e| format!("{} {}", e.kind.label(), e.name))
+                    .collect()
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    /// [`Self::live_resources`], with an unreadable ledger stopping the session.
+    pub fn live(&self) -> Result<Vec<String>, ToolError> {
+        self.live_resources().map_err(ledger_broken)
+    }
+
+    /// Who pays: the AWS identity, looked up once per session.
+    pub fn identity(&mut self) -> Result<Identity, ToolError> {
+        if let Some(who) = &self.state.identity {
+            return Ok(who.clone());
+        }
+        let target = self.target();
+        let who = block_on(ops::identify(&target))?.map_err(|e| {
+            ToolError::precondition(
+                format!("cannot tell which AWS account this would use: {e}"),
+                "Run check_environment and ask the developer to fix the credentials it names.",
+            )
+        })?;
+        self.state.identity = Some(who.clone());
+        Ok(who)
+    }
+
+    /// The first line of every approval: where the money goes.
+    pub fn target_line(&mut self) -> Result<String, ToolError> {
+        if self.state.local {
+            return Ok(
+                "Target: the embedded DynamoDB emulator on this machine (free).".to_string(),
+            );
+        }
+        let who = self.identity()?;
+        Ok(format!(
+            "Target: AWS account {}, Region {}{}.",
+            who.who(),
+            who.region,
+            self.state
+                .profile
+                .as_deref()
+                .map(|p| format!(", profile {p}"))
+                .unwrap_or_default()
+        ))
+    }
+
+    /// Progress lines for an operation, shown on the developer's screen.
+    pub fn progress(&mut self) -> impl Reporter + '_ {
+        UiLines(&mut *self.ui)
+    }
+}
+
+/// Run async work on the process's runtime.
+pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output, ToolError> {
+    let rt = crate::os::runtime::get()
+        .map_err(|e| ToolError::Fatal(format!("the async runtime cannot start: {e}")))?;
+    Ok(rt.block_on(f))
+}
+
+/// A provisioning failure, sorted: a broken ledger or lost credentials stop the session;
+/// anything else goes back to the model with the fix AWS's error suggests.
+pub fn provision_error(e: ProvisionError) -> ToolError {
+    match e {
+        ProvisionError::Ledger(e) => ledger_broken(e),
+        ProvisionError::Declined => ToolError::fixable(
+            "approval",
+            "the developer declined: nothing was created or deleted",
+            "Ask the developer what they would like to change before trying again.",
+        ),
+        e if crate::aws::clients::credentials_missing(&e.to_string().to_lowercase()) => {
+            ToolError::Fatal(format!(
+                "the AWS credentials are gone ({e}); the developer must sign in again and \
+                 resume the session"
+            ))
+        }
+        e => ToolError::failed(
+            e.to_string(),
+            "Read the error, fix what it names, and try again; or ask the developer.",
+        ),
+    }
+}

@@ -1,0 +1,352 @@
+//! The tools the model may call, one file each: its argument type (the JSON Schema the model
+//! sees is generated from it, so schema and parser cannot disagree), its effect, its stages,
+//! its checks, the question a person is asked and the call itself. The executor
+//! (`super::executor`) is the pipeline they all go through. tools/ in the repository holds a
+//! snapshot of every schema (a test fails when it is stale).
+
+mod check_environment;
+mod clean_up;
+mod context;
+mod create_tables;
+mod deploy_function;
+mod estimate_cost;
+mod export_scripts;
+mod finish_session;
+mod propose_data_model;
+mod record_requirements;
+mod run_benchmark;
+mod write_analysis;
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+pub use check_environment::CheckEnvironment;
+pub use clean_up::CleanUp;
+pub use context::Context;
+pub use create_tables::CreateTables;
+pub use deploy_function::DeployFunction;
+pub use estimate_cost::EstimateCost;
+pub use export_scripts::ExportScripts;
+pub use finish_session::FinishSession;
+pub use propose_data_model::ProposeDataModel;
+pub use record_requirements::RecordRequirements;
+pub use run_benchmark::{MAX_AGENT_ITEMS, RunBenchmark};
+pub use write_analysis::WriteAnalysis;
+
+use super::message::ToolSpec;
+use super::session::{Stage, State};
+
+/// What a call may do, which decides whether a person is asked first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Reads, or writes only local files: runs without asking.
+    ReadOnly,
+    /// Creates resources or spends money: shows the estimated cost and asks.
+    Billable,
+    /// Deletes: shows what goes and asks.
+    Destructive,
+}
+
+/// Why a call failed, sorted by who can act on it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ToolError {
+    /// The model can put it right: a bad argument, an unmet precondition, a rule finding, a
+    /// refusal by the developer, or a failure outside (AWS said no). It goes back to the model
+    /// as data, with the step that refused and a specific fix.
+    #[error("{error}")]
+    Fixable {
+        /// Where in the pipeline it was refused: unknown_tool, parse, schema, stage,
+        /// precondition, rules, approval or execute.
+        step: &'static str,
+        /// What is wrong.
+        error: String,
+        /// What to do about it.
+        fix: String,
+    },
+    /// The session must stop: what keeps it safe is broken (the ledger cannot be read or
+    /// written, the AWS credentials are gone). The model is not asked to retry.
+    #[error("{0}")]
+    Fatal(String),
+}
+
+impl ToolError {
+    /// A failure the model can fix.
+    pub fn fixable(step: &'static str, error: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self::Fixable {
+            step,
+            error: error.into(),
+            fix: fix.into(),
+        }
+    }
+
+    /// A field of the arguments is wrong: the message names it.
+    pub fn argument(error: impl Into<String>) -> Self {
+        Self::fixable(
+            "schema",
+            error,
+            "Correct the field named and call again; the tool's JSON Schema gives the ranges.",
+        )
+    }
+
+    /// Something must happen first.
+    pub fn precondition(error: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self::fixable("precondition", error, fix)
+    }
+
+    /// The call ran and failed for a reason outside the arguments.
+    pub fn failed(error: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self::fixable("execute", error, fix)
+    }
+
+    /// A local file could not be written: the developer has to free the disk or fix access.
+    pub fn file(error: impl Into<String>) -> Self {
+        Self::failed(
+            error,
+            "Tell the developer the file named could not be written (disk full or no access).",
+        )
+    }
+
+    /// As the model reads it.
+    pub fn content(&self) -> Value {
+        match self {
+            Self::Fixable { step, error, fix } => {
+                json!({"ok": false, "step": step, "error": error, "fix": fix})
+            }
+            Self::Fatal(error) => json!({"ok": false, "step": "fatal", "error": error,
+                "fix": "Nothing: the session stops so the developer can repair this."}),
+        }
+    }
+}
+
+/// The ledger could not be read or written: the safety guarantee (everything created is
+/// recorded, so everything can be removed) no longer holds, and the session stops.
+pub(crate) fn ledger_broken(e: impl std::fmt::Display) -> ToolError {
+    ToolError::Fatal(format!(
+        "the workspace's ledger cannot be used ({e}); nothing more is created or deleted until \
+         ledger.json is repaired or moved aside"
+    ))
+}
+
+/// One tool: what the model sends, when it may send it, and what happens.
+pub trait Tool {
+    /// The arguments (their JSON Schema is what the model sees).
+    type Args: DeserializeOwned + JsonSchema;
+    /// The name the model calls.
+    const NAME: &'static str;
+    /// What it does, for the model.
+    const DESCRIPTION: &'static str;
+    /// Stages where the model may call it (the developer may at any time).
+    const STAGES: &'static [Stage];
+    /// What it may do.
+    const EFFECT: Effect;
+
+    /// What must be true of the session first (decided without asking or acting).
+    fn check(_state: &State, _args: &Self::Args) -> Result<(), ToolError> {
+        Ok(())
+    }
+
+    /// What the developer is asked before a billable or destructive call; `None` when there is
+    /// nothing to ask (e.g. nothing to delete).
+    fn approval(_cx: &mut Context<'_>, _args: &Self::Args) -> Result<Option<String>, ToolError> {
+        Ok(None)
+    }
+
+    /// Do it; the result is what the model reads.
+    fn call(cx: &mut Context<'_>, args: Self::Args) -> Result<Value, ToolError>;
+}
+
+/// A tool's fixed description, and its steps with the argument type erased.
+pub struct ToolDef {
+    /// Name the model calls.
+    pub name: &'static str,
+    /// What it does, for the model.
+    pub description: &'static str,
+    /// Stages where it may run.
+    pub stages: &'static [Stage],
+    /// What it may do.
+    pub effect: Effect,
+    schema: fn() -> Value,
+    check: fn(&State, Value, bool) -> Result<(), ToolError>,
+    run: fn(&mut Context<'_>, Value, bool) -> Result<Value, ToolError>,
+}
+
+const fn def<T: Tool>() -> ToolDef {
+    ToolDef {
+        name: T::NAME,
+        description: T::DESCRIPTION,
+        stages: T::STAGES,
+        effect: T::EFFECT,
+        schema: schema_of::<T::Args>,
+        check: check_of::<T>,
+        run: run_of::<T>,
+    }
+}
+
+fn schema_of<T: JsonSchema>() -> Value {
+    let mut v = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);
+    // The title and $schema are noise to a model and change nothing.
+    if let Some(o) = v.as_object_mut() {
+        o.remove("$schema");
+        o.remove("title");
+    }
+    v
+}
+
+fn parse<T: Tool>(args: Value) -> Result<T::Args, ToolError> {
+    serde_path_to_error::deserialize::<_, T::Args>(args).map_err(|e| {
+        let at = crate::design::json_pointer(e.path());
+        let at = if at.is_empty() { "/".to_string() } else { at };
+        ToolError::fixable(
+            "schema",
+            format!("{}: at {at}: {}", T::NAME, e.into_inner()),
+            "Follow the tool's JSON Schema: field names, types and required fields.",
+        )
+    })
+}
+
+/// The model may call a tool only in its stages; the developer (a slash command) at any time.
+fn stage_allows<T: Tool>(state: &State, by_person: bool) -> Result<(), ToolError> {
+    if by_person || T::STAGES.contains(&state.stage) {
+        return Ok(());
+    }
+    let allowed: Vec<String> = T::STAGES
+        .iter()
+        .map(|s| format!("{} ({})", s.number(), s.name()))
+        .collect();
+    Err(ToolError::fixable(
+        "stage",
+        format!(
+            "{} belongs to stage {}; the session is in stage {} ({})",
+            T::NAME,
+            allowed.join(", "),
+            state.stage.number(),
+            state.stage.name()
+        ),
+        format!(
+            "Finish this stage first: {}. Only the developer can move the session on.",
+            state.stage.question()
+        ),
+    ))
+}
+
+fn check_of<T: Tool>(state: &State, args: Value, by_person: bool) -> Result<(), ToolError> {
+    let args = parse::<T>(args)?;
+    stage_allows::<T>(state, by_person)?;
+    T::check(state, &args)
+}
+
+fn run_of<T: Tool>(cx: &mut Context<'_>, args: Value, by_person: bool) -> Result<Value, ToolError> {
+    let args = parse::<T>(args)?;
+    stage_allows::<T>(cx.state, by_person)?;
+    T::check(cx.state, &args)?;
+    if T::EFFECT != Effect::ReadOnly
+        && let Some(summary) = T::approval(cx, &args)?
+    {
+        cx.ask(T::NAME, &summary)?;
+    }
+    T::call(cx, args)
+}
+
+/// Every tool, in the order the model sees them.
+pub const TOOLS: &[ToolDef] = &[
+    def::<CheckEnvironment>(),
+    def::<RecordRequirements>(),
+    def::<ProposeDataModel>(),
+    def::<EstimateCost>(),
+    def::<CreateTables>(),
+    def::<DeployFunction>(),
+    def::<RunBenchmark>(),
+    def::<WriteAnalysis>(),
+    def::<ExportScripts>(),
+    def::<CleanUp>(),
+    def::<FinishSession>(),
+];
+
+/// The tool called `name`.
+pub fn find(name: &str) -> Option<&'static ToolDef> {
+    TOOLS.iter().find(|t| t.name == name)
+}
+
+impl ToolDef {
+    /// Its JSON Schema.
+    pub fn schema(&self) -> Value {
+        (self.schema)()
+    }
+
+    /// As the model sees it.
+    pub fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: self.name.to_string(),
+            description: self.description.to_string(),
+            parameters: self.schema(),
+        }
+    }
+
+    /// Parse the arguments and check the stage and the session's preconditions, acting on
+    /// nothing. `by_person` marks the developer's own calls, which skip the stage check.
+    pub fn check(&self, state: &State, args: Value, by_person: bool) -> Result<(), ToolError> {
+        (self.check)(state, args, by_person)
+    }
+
+    /// Parse, check, ask the developer when it costs money or deletes, then call.
+    pub fn run(
+        &self,
+        cx: &mut Context<'_>,
+        args: Value,
+        by_person: bool,
+    ) -> Result<Value, ToolError> {
+        (self.run)(cx, args, by_person)
+    }
+}
+
+/// Every tool as the model sees it.
+pub fn specs() -> Vec<ToolSpec> {
+    TOOLS.iter().map(ToolDef::spec).collect()
+}
+
+/// Stages from 0 to 5, for tools that may run in any.
+const ANY_STAGE: &[Stage] = &[
+    Stage::Environment,
+    Stage::Requirements,
+    Stage::DataModel,
+    Stage::Benchmark,
+    Stage::Analysis,
+    Stage::Cleanup,
+];
+
+/// The session needs a data model that passes the rules.
+fn need_model(state: &State) -> Result<&crate::design::Design, ToolError> {
+    match &state.design {
+        Some(d) if state.model_valid => Ok(d),
+        _ => Err(ToolError::precondition(
+            "there is no data model that passes the rules yet",
+            "Record the requirements, then propose a data model (propose_data_model) in Stage 2.",
+        )),
+    }
+}
+
+/// The session needs a valid model and its benchmark tables.
+fn need_tables(state: &State) -> Result<&crate::design::Design, ToolError> {
+    let d = need_model(state)?;
+    if !state.tables_created {
+        return Err(ToolError::precondition(
+            "the benchmark tables do not exist",
+            "Call create_tables first.",
+        ));
+    }
+    Ok(d)
+}
+
+/// The findings the model must act on (errors and warnings), as data.
+fn findings(report: &crate::rules::Report) -> Value {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity != crate::rules::Severity::Info)
+        .map(|f| {
+            json!({"rule": f.rule, "severity": format!("{:?}", f.severity).to_lowercase(),
+                   "at": f.pointer, "problem": f.message, "fix": f.fix})
+        })
+        .collect()
+}

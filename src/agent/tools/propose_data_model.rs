@@ -1,0 +1,113 @@
+//! `propose_data_model` (Stage 2): the tables, indexes and the target of every access pattern,
+//! checked against DynamoDB's limits and the design principles, written up as Stage 2's
+//! document.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Context, Effect, Tool, ToolError, findings};
+use crate::agent::session::{DESIGN_FILE, Stage, State};
+use crate::design::{Deviation, Table, Target};
+use crate::render::docs;
+use crate::rules::{self, Severity};
+
+/// Stage 2: the tables and indexes that serve the recorded access patterns.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposeDataModel {
+    /// The tables (one per entity to start with), their keys and indexes.
+    pub tables: Vec<Table>,
+    /// For every access pattern id, the table (and index) that serves it.
+    pub targets: BTreeMap<String, Target>,
+    /// Departures from a design principle, each with its reason and trade-off.
+    #[serde(default)]
+    pub deviations: Vec<Deviation>,
+}
+
+impl Tool for ProposeDataModel {
+    type Args = Self;
+    const NAME: &'static str = "propose_data_model";
+    const DESCRIPTION: &'static str = "Propose the tables, indexes and the target of every \
+        access pattern (Stage 2). The design is checked against DynamoDB's limits and the \
+        design principles; errors come back with their fix. When clean, writes \
+        Stage2_DataModel.md.";
+    const STAGES: &'static [Stage] = &[Stage::DataModel];
+    const EFFECT: Effect = Effect::ReadOnly;
+
+    fn check(state: &State, _: &Self) -> Result<(), ToolError> {
+        if state.design.is_none() {
+            return Err(ToolError::precondition(
+                "no requirements are recorded",
+                "Call record_requirements first.",
+            ));
+        }
+        Ok(())
+    }
+
+    fn call(cx: &mut Context<'_>, a: Self) -> Result<Value, ToolError> {
+        let Some(mut design) = cx.state.design.clone() else {
+            return Err(ToolError::precondition(
+                "no requirements are recorded",
+                "Call record_requirements first.",
+            ));
+        };
+        let unknown: Vec<&String> = a
+            .targets
+            .keys()
+            .filter(|k| !design.access_patterns.iter().any(|p| &p.id == *k))
+            .collect();
+        if !unknown.is_empty() {
+            let ids: Vec<&str> = design
+                .access_patterns
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect();
+            return Err(ToolError::argument(format!(
+                "targets name access pattern(s) that do not exist: {:?}; the recorded ids are {}",
+                unknown,
+                ids.join(", ")
+            )));
+        }
+        design.tables = a.tables;
+        design.deviations = a.deviations;
+        for p in &mut design.access_patterns {
+            p.target = a.targets.get(&p.id).cloned();
+        }
+        let report = rules::check(&design);
+        if !report.is_valid() {
+            return Err(ToolError::fixable(
+                "rules",
+                format!(
+                    "the data model breaks {} rule(s); nothing was saved. Fix each finding and \
+                     propose again: {}",
+                    report.count(Severity::Error),
+                    findings(&report)
+                ),
+                "Fix each finding and propose the data model again.",
+            ));
+        }
+        let doc = docs::stage2(&design).map_err(|e| ToolError::file(e.to_string()))?;
+        let path = cx.write(docs::STAGE2_FILE, &doc)?;
+        cx.save_design(&design)?;
+        cx.ui.info(&format!("wrote {}", path.display()));
+        let pictures: Vec<String> = design
+            .tables
+            .iter()
+            .map(|t| docs::key_picture(&design, t))
+            .collect();
+        for l in pictures.iter().flat_map(|p| p.lines()) {
+            cx.ui.info(l);
+        }
+        cx.state.design = Some(design);
+        cx.state.model_valid = true;
+        // Tables made for an earlier proposal may not match this one: create_tables replaces them.
+        cx.state.tables_created = false;
+        Ok(
+            json!({"written": [docs::STAGE2_FILE, DESIGN_FILE], "warnings": findings(&report),
+                  "key_structures": pictures}),
+        )
+    }
+}
