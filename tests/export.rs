@@ -221,3 +221,57 @@ fn cli_inputs_are_one_create_table_request_per_table() {
         assert_eq!(req["Tags"][0]["Key"], export::TAG_KEY);
     }
 }
+
+/// The exported kit's deploy.py refuses the same accounts `deploy` does: its pattern is built
+/// from the same word list, and it judges sample aliases as the Rust guard does.
+#[test]
+fn the_kit_and_deploy_agree_on_what_looks_like_production() {
+    use ddb_architect::provision::guard::production_marker;
+    let d = common::example("online-shop");
+    let files = export::scripts(&d).unwrap();
+    let deploy = &files.iter().find(|(n, _)| *n == "deploy.py").unwrap().1;
+    let line = deploy
+        .lines()
+        .find(|l| l.starts_with("PRODUCTION = re.compile("))
+        .expect("deploy.py defines its production pattern");
+    let samples = [
+        "acme-prod",
+        "Live2",
+        "prd_eu",
+        "production",
+        "product-team",
+        "delivery",
+        "sandbox",
+        "dev-live-x",
+        "prod7-eu",
+        "prodigy",
+    ];
+    let script = format!(
+        "import re, json, sys\n{line}\nprint(json.dumps([bool(PRODUCTION.search(s)) for s in \
+         json.load(sys.stdin)]))"
+    );
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(serde_json::to_string(&samples).unwrap().as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kit: Vec<bool> = serde_json::from_slice(&out.stdout).unwrap();
+    for (s, k) in samples.iter().zip(kit) {
+        let rust = production_marker(Some(s), "arn:aws:iam::123456789012:user/me").is_some();
+        assert_eq!(k, rust, "{s}: kit says {k}, deploy says {rust}");
+    }
+}

@@ -298,3 +298,53 @@ async fn the_kit_waits_for_a_slow_shard_and_never_invokes_it_twice() {
     let _ = std::fs::remove_dir_all(&dir);
     local.stop().await;
 }
+
+/// The handler and this build put a latency in the same bucket, under the same scheme name:
+/// results merge by adding bucket counts, so any difference would skew every percentile.
+#[test]
+fn the_handler_and_the_merger_share_one_bucket_layout() {
+    use ddb_architect::bench::result::{BUCKET_SCHEME, BUCKET_UNIT, bucket_of};
+    let mut values: Vec<u64> = (0..600).collect();
+    for shift in 8..40 {
+        let base = 1u64 << shift;
+        values.extend([base - 1, base, base + 1, base + base / 3, (base << 1) - 1]);
+    }
+    let script = r#"
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import lambda_function as f
+values = json.load(sys.stdin)
+h = f.Histogram()
+print(json.dumps({"buckets": [f.bucket_of(v) for v in values],
+                  "unit": h.to_json()["unit"], "scheme": h.to_json()["scheme"]}))
+"#;
+    let lambda_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lambda");
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&lambda_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(serde_json::to_string(&values).unwrap().as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().expect("python3 finishes");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scheme"], BUCKET_SCHEME);
+    assert_eq!(v["unit"], BUCKET_UNIT);
+    let python: Vec<u64> = serde_json::from_value(v["buckets"].clone()).unwrap();
+    let rust: Vec<u64> = values.iter().map(|&v| bucket_of(v)).collect();
+    for ((value, p), r) in values.iter().zip(&python).zip(&rust) {
+        assert_eq!(p, r, "{value} µs: handler bucket {p}, merger bucket {r}");
+    }
+}

@@ -53,12 +53,18 @@ pub struct Phase {
     pub origin_unix_s: Option<f64>,
 }
 
+/// The bucket layout shared with lambda/lambda_function.py (`bucket_of` there and here): values
+/// below 256 µs are their own bucket; above, 128 buckets per power of two. A test runs both.
+pub const BUCKET_SCHEME: &str = "log128";
+/// The unit the handler records latencies in.
+pub const BUCKET_UNIT: &str = "us";
+
 /// Sparse histogram: (bucket, count) pairs in the handler's log-linear scheme.
 #[derive(Debug, Clone, Deserialize, Serialize, Default)]
 pub struct Buckets {
-    /// Always "us".
+    /// [`BUCKET_UNIT`].
     pub unit: String,
-    /// Always "log128".
+    /// [`BUCKET_SCHEME`].
     pub scheme: String,
     /// (bucket, count).
     pub buckets: Vec<(u64, u64)>,

@@ -85,7 +85,27 @@ fn parse_result(text: &str, shard: u32) -> Result<ShardResult, String> {
             clip(text)
         ));
     }
-    serde_json::from_value(v).map_err(|e| format!("shard {shard} returned a malformed result: {e}"))
+    let r: ShardResult = serde_json::from_value(v)
+        .map_err(|e| format!("shard {shard} returned a malformed result: {e}"))?;
+    // Buckets of another layout would merge into wrong latencies without any error.
+    for p in &r.patterns {
+        for b in [&p.latency_us, &p.service_us] {
+            if !b.buckets.is_empty()
+                && (b.scheme != super::result::BUCKET_SCHEME
+                    || b.unit != super::result::BUCKET_UNIT)
+            {
+                return Err(format!(
+                    "shard {shard} recorded latencies as {} {} but this build reads {} {}: the \
+                     deployed handler is from another version; deploy again",
+                    b.scheme,
+                    b.unit,
+                    super::result::BUCKET_SCHEME,
+                    super::result::BUCKET_UNIT
+                ));
+            }
+        }
+    }
+    Ok(r)
 }
 
 fn clip(s: &str) -> String {

@@ -165,6 +165,8 @@ pub fn scripts(d: &Design) -> Result<Vec<(&'static str, String)>, String> {
         "trust": policy::trust_policy().to_string(),
         "policy": serde_json::to_string_pretty(&policy::benchmark_policy(d, &scope)).map_err(|e| e.to_string())?,
         "workload": serde_json::to_string(&workload).map_err(|e| e.to_string())?,
+        // The words deploy refuses in an account alias or ARN, the same as `deploy`'s.
+        "production_words": crate::provision::guard::PRODUCTION_WORDS.join("|"),
     });
     let render = |name: &'static str, template: &str| {
         crate::render::docs::render_template(name, template, &ctx).map_err(|e| e.to_string())

@@ -189,19 +189,26 @@ impl Failpoint {
     }
 }
 
-/// The plan shown before consent.
-pub fn plan_text(d: &Design, who: &Identity, o: &Options, local: bool, estimate: &str) -> String {
-    let mut s = String::new();
+/// Who pays and where: the first line of every approval, from `deploy` or from the chat.
+pub fn target_text(who: &Identity, local: bool, profile: Option<&str>) -> String {
     if local {
-        s.push_str("Target: the embedded DynamoDB emulator on this machine (no AWS account).\n");
+        "Target: the embedded DynamoDB emulator on this machine (free, no AWS account).\n"
+            .to_string()
     } else {
-        s.push_str(&format!(
-            "Account: {}\nRegion:  {}\n",
+        format!(
+            "Target: AWS account {}, Region {}{}.\n",
             who.who(),
-            who.region
-        ));
+            who.region,
+            profile
+                .map(|p| format!(", profile {p}"))
+                .unwrap_or_default()
+        )
     }
-    s.push_str("Will create:\n");
+}
+
+/// What a deploy with these options creates, one line per resource under "Will create:".
+pub fn will_create(d: &Design, o: &Options, local: bool) -> String {
+    let mut s = "Will create:\n".to_string();
     let tables: &[crate::design::Table] = if o.parts == Parts::Function {
         &[]
     } else {
@@ -229,10 +236,16 @@ pub fn plan_text(d: &Design, who: &Identity, o: &Options, local: bool, estimate:
             o.function_name, o.memory_mb, o.timeout_s, o.runtime
         ));
     }
-    s.push_str(&format!(
-        "Estimated cost of one benchmark run: {estimate}\n"
-    ));
     s
+}
+
+/// The whole plan a person approves before a deploy.
+pub fn plan_text(d: &Design, who: &Identity, o: &Options, local: bool, estimate: &str) -> String {
+    format!(
+        "{}{}Estimated cost of one benchmark run: {estimate}\n",
+        target_text(who, local, None),
+        will_create(d, o, local)
+    )
 }
 
 fn tags(d: &Design, run_id: &str, workspace_id: &str) -> Vec<(String, String)> {

@@ -25,6 +25,7 @@ impl Tool for CleanUp {
 
     fn approval(cx: &mut Context<'_>, _: &Self) -> Result<Option<String>, ToolError> {
         let target = cx.target_line()?;
+        let target = target.trim_end();
         let live = cx.live()?;
         if live.is_empty() {
             return Ok(None);

@@ -128,21 +128,15 @@ impl<'a> Context<'a> {
 
     /// The first line of every approval: where the money goes.
     pub fn target_line(&mut self) -> Result<String, ToolError> {
-        if self.state.local {
-            return Ok(
-                "Target: the embedded DynamoDB emulator on this machine (free).".to_string(),
-            );
-        }
-        let who = self.identity()?;
-        Ok(format!(
-            "Target: AWS account {}, Region {}{}.",
-            who.who(),
-            who.region,
-            self.state
-                .profile
-                .as_deref()
-                .map(|p| format!(", profile {p}"))
-                .unwrap_or_default()
+        let who = if self.state.local {
+            Identity::local()
+        } else {
+            self.identity()?
+        };
+        Ok(crate::provision::deploy::target_text(
+            &who,
+            self.state.local,
+            self.state.profile.as_deref(),
         ))
     }
 

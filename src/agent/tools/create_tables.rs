@@ -29,16 +29,9 @@ impl Tool for CreateTables {
     }
 
     fn approval(cx: &mut Context<'_>, _: &Self) -> Result<Option<String>, ToolError> {
-        let target = cx.target_line()?;
+        let mut s = cx.target_line()?;
         let d = need_model(cx.state)?;
-        let mut s = format!("{target}\nWill create (on-demand, waiting until ACTIVE):\n");
-        for t in &d.tables {
-            s.push_str(&format!(
-                "  table {} ({} GSI(s))\n",
-                d.benchmark_table_name(t),
-                t.global_secondary_indexes.len()
-            ));
-        }
+        s.push_str(&deploy::will_create(d, &tables_only(), cx.state.local));
         let estimate = ops::estimate_text(d, &d.app.region, cx.state.local);
         let live = cx.live()?;
         if !live.is_empty() {
@@ -60,11 +53,18 @@ impl Tool for CreateTables {
             removed = clean_up::remove_everything(cx)?;
         }
         let mut plan = ops::deploy::Plan::new(design, cx.target());
-        plan.options.parts = deploy::Parts::Tables;
+        plan.options = tables_only();
         let known = cx.state.identity.clone();
         let done = block_on(ops::deploy::run(&plan, known, &mut Yes, &mut cx.progress()))?
             .map_err(provision_error)?;
         cx.state.tables_created = true;
         Ok(json!({"created": done.tables, "removed_first": removed}))
     }
+}
+
+/// A deploy of the tables alone, named and sized as the approval says.
+fn tables_only() -> deploy::Options {
+    let mut o = deploy::Options::new(&ops::new_run_id());
+    o.parts = deploy::Parts::Tables;
+    o
 }

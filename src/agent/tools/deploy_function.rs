@@ -31,6 +31,15 @@ impl DeployFunction {
     fn timeout_s(&self) -> i32 {
         self.timeout_s.unwrap_or(provision::DEFAULT_TIMEOUT_S)
     }
+
+    /// The deploy these arguments ask for: the role and function, with the default names.
+    fn options(&self) -> deploy::Options {
+        let mut o = deploy::Options::new(&crate::ops::new_run_id());
+        o.parts = deploy::Parts::Function;
+        o.memory_mb = self.memory_mb();
+        o.timeout_s = self.timeout_s();
+        o
+    }
 }
 
 impl Tool for DeployFunction {
@@ -61,15 +70,8 @@ impl Tool for DeployFunction {
         let d = need_tables(cx.state)?;
         let estimate = ops::estimate_text(d, &d.app.region, false);
         Ok(Some(format!(
-            "{target}\nWill create:\n  IAM role {} (Lambda trust; item access to {}* and its \
-             own logs only)\n  log group /aws/lambda/{} (7-day retention)\n  function {} ({} \
-             MB, {} s timeout)\nEstimated cost of one benchmark run: {estimate}\n",
-            provision::DEFAULT_ROLE_NAME,
-            d.benchmark_prefix(),
-            provision::DEFAULT_FUNCTION_NAME,
-            provision::DEFAULT_FUNCTION_NAME,
-            a.memory_mb(),
-            a.timeout_s()
+            "{target}{}Estimated cost of one benchmark run: {estimate}\n",
+            deploy::will_create(d, &a.options(), false)
         )))
     }
 
@@ -82,9 +84,7 @@ impl Tool for DeployFunction {
         }
         let design = need_tables(cx.state)?.clone();
         let mut plan = ops::deploy::Plan::new(design, cx.target());
-        plan.options.parts = deploy::Parts::Function;
-        plan.options.memory_mb = a.memory_mb();
-        plan.options.timeout_s = a.timeout_s();
+        plan.options = a.options();
         let known = cx.state.identity.clone();
         let done = block_on(ops::deploy::run(&plan, known, &mut Yes, &mut cx.progress()))?
             .map_err(provision_error)?;

@@ -92,6 +92,7 @@ impl Tool for RunBenchmark {
 
     fn approval(cx: &mut Context<'_>, a: &Self) -> Result<Option<String>, ToolError> {
         let target = cx.target_line()?;
+        let target = target.trim_end();
         let d = need_tables(cx.state)?;
         let cost = if cx.state.local {
             "$0.00 (local emulator)".to_string()
