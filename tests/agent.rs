@@ -133,7 +133,10 @@ fn a_model_that_breaks_the_rules_is_corrected_and_recovers() {
     let state: State =
         serde_json::from_str(&std::fs::read_to_string(dir.join("session.json")).unwrap()).unwrap();
     assert!(state.model_valid);
-    assert!(!state.tables_created, "nothing was created before Stage 3");
+    let created = ddb_architect::provision::ledger::Ledger::open(&dir.join("ledger.json"))
+        .map(|l| l.entries().len())
+        .unwrap_or(0);
+    assert_eq!(created, 0, "nothing was created before Stage 3");
 
     // The new recording replays cleanly too: recordings are stable.
     let again = common::scratch("agent-recovery-again");
@@ -516,7 +519,7 @@ fn a_benchmark_that_does_not_run_is_a_failed_call_and_never_a_run() {
     state.stage = Stage::Benchmark;
     state.design = Some(common::example("online-shop"));
     state.model_valid = true;
-    state.tables_created = true;
+    state.resources.tables = true;
     // An earlier run's results are in the folder: they must not pass for this call's.
     std::fs::create_dir_all(dir.join("benchmark")).unwrap();
     std::fs::write(
@@ -545,5 +548,120 @@ fn a_benchmark_that_does_not_run_is_a_failed_call_and_never_a_run() {
         );
         assert!(state.runs.is_empty(), "{args}: no run was recorded");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A session in Stage 3 with a valid design, for calling the executor directly.
+fn benchmark_state() -> State {
+    let mut state = State::new(true, None);
+    state.stage = Stage::Benchmark;
+    state.design = Some(common::example("online-shop"));
+    state.model_valid = true;
+    state
+}
+
+fn call(
+    state: &mut State,
+    ws: &Workspace,
+    ui: &mut TestUi,
+    tool: &str,
+    args: &str,
+) -> executor::Outcome {
+    executor::Executor {
+        state,
+        workspace: ws,
+        ui,
+    }
+    .run(tool, args, false)
+}
+
+/// Each failure the model can fix comes back as data naming its step and a fix, and the
+/// session goes on: a bad argument, an unmet precondition, the developer's no.
+#[test]
+fn failures_the_model_can_fix_are_data_with_their_step() {
+    let dir = common::scratch("agent-fixable");
+    let ws = Workspace::new(&dir);
+    let mut ui = TestUi {
+        lines: Vec::new(),
+        approve: false,
+    };
+    let mut state = benchmark_state();
+    // A field out of range: refused before anything is asked or run, the field named.
+    let o = call(
+        &mut state,
+        &ws,
+        &mut ui,
+        "run_benchmark",
+        r#"{"duration_s": 0}"#,
+    );
+    assert_eq!(o.content["step"], "schema", "{}", o.content);
+    assert!(o.content["error"].as_str().unwrap().contains("duration_s"));
+    assert!(o.fatal.is_none() && o.approval.is_none());
+    // A precondition: no tables yet.
+    let o = call(&mut state, &ws, &mut ui, "run_benchmark", "{}");
+    assert_eq!(o.content["step"], "precondition", "{}", o.content);
+    assert!(o.content["fix"].as_str().unwrap().contains("create_tables"));
+    // The developer says no: nothing is created, and the model hears it was declined.
+    let o = call(&mut state, &ws, &mut ui, "create_tables", "{}");
+    assert_eq!(o.content["step"], "approval", "{}", o.content);
+    assert_eq!(o.approval.as_ref().map(|a| a.1), Some(false));
+    assert!(o.fatal.is_none());
+    assert!(!state.resources.tables);
+    assert!(
+        !dir.join("ledger.json").exists(),
+        "nothing was planned or created"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A ledger that cannot be read breaks the guarantee that everything created can be removed:
+/// the call is fatal (not a hint to retry), and the engine stops the session, saying why.
+#[test]
+fn a_broken_ledger_stops_the_session_instead_of_asking_the_model_to_retry() {
+    let dir = common::scratch("agent-fatal");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ledger.json"), "{ this is not a ledger").unwrap();
+    let ws = Workspace::new(&dir);
+    let mut ui = TestUi {
+        lines: Vec::new(),
+        approve: true,
+    };
+    let mut state = benchmark_state();
+    let o = call(&mut state, &ws, &mut ui, "create_tables", "{}");
+    assert!(!o.ok);
+    assert_eq!(o.content["step"], "fatal", "{}", o.content);
+    assert!(
+        o.fatal.as_deref().is_some_and(|m| m.contains("ledger")),
+        "{o:?}"
+    );
+    assert!(!state.resources.tables);
+
+    // Through the engine: the turn ends with an error and the session is saved with the
+    // result the model would have read.
+    let mut state = benchmark_state();
+    state.messages.clear();
+    Workspace::new(&dir).save(&state).unwrap();
+    let model = Arc::new(ScriptedModel::new(
+        "fatal",
+        vec![reply("Creating the tables.", &[("create_tables", "{}")])],
+    ));
+    let mut o = options(&dir);
+    o.resume = true;
+    let mut engine = Engine::start(model, o).unwrap();
+    let err = engine.handle("go ahead", &mut ui).unwrap_err();
+    assert!(
+        matches!(&err, engine::EngineError::Stopped(m) if m.contains("ledger")),
+        "{err}"
+    );
+    let saved: State =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("session.json")).unwrap()).unwrap();
+    assert!(
+        saved
+            .messages
+            .last()
+            .is_some_and(|m| m.content.contains("\"step\":\"fatal\"")),
+        "{:?}",
+        saved.messages.last()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -191,6 +191,7 @@ impl Engine {
         payload["stage"] = json!(state.stage);
         transcript.record("session", payload)?;
         let mut state = state;
+        state.refresh(&o.workspace);
         let repaired = answer_unfinished_calls(&mut state);
         if repaired > 0 {
             transcript.record("note", json!({"repaired_tool_calls": repaired}))?;
@@ -228,6 +229,8 @@ impl Engine {
             return Ok(TurnEnd::Complete);
         }
         self.transcript.record("user", json!({"text": input}))?;
+        // Someone may have cleaned up from another terminal meanwhile.
+        self.state.refresh(&self.workspace);
         if let Some(stage) = self.state.gate {
             if let Some(choice) = answer(stage, input) {
                 return self.pass_gate(stage, choice, input, ui);

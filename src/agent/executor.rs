@@ -143,12 +143,18 @@ impl Executor<'_> {
         let result = known(name)
             .and_then(|def| Ok((def, object(arguments)?)))
             .and_then(|(def, args)| def.run(&mut cx, args, by_person));
+        cx.refresh();
         let mut o = match result {
             Ok(v) => Outcome::ok(v),
             Err(e) => Outcome::failed(&e),
         };
         o.approval = cx.approval;
         o
+    }
+
+    /// Read what exists from the workspace's ledger into the session.
+    pub fn refresh(&mut self) {
+        Context::new(self.state, self.workspace, self.ui).refresh();
     }
 
     /// Resources the ledger shows as live, as "kind name" lines; an unreadable ledger is an

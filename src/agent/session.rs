@@ -126,12 +126,6 @@ pub struct State {
     pub model_valid: bool,
     /// Design iteration: 1, and one more for each redesign.
     pub iteration: u32,
-    /// The benchmark tables of the current iteration exist.
-    #[serde(default)]
-    pub tables_created: bool,
-    /// The role and Lambda function exist (never in local mode).
-    #[serde(default)]
-    pub function_deployed: bool,
     /// Every run of the session.
     #[serde(default)]
     pub runs: Vec<RunRecord>,
@@ -141,9 +135,6 @@ pub struct State {
     /// The run the current analysis is about.
     #[serde(default)]
     pub analysed_run: Option<u32>,
-    /// Cleanup ran and verified nothing of ours is left.
-    #[serde(default)]
-    pub cleaned: bool,
     /// Lessons learned and next steps are saved.
     #[serde(default)]
     pub lessons_saved: bool,
@@ -163,6 +154,59 @@ pub struct State {
     /// session asks again).
     #[serde(skip)]
     pub identity: Option<crate::provision::Identity>,
+    /// What the workspace's ledger shows, read again after every tool call (never saved: the
+    /// ledger is the one record of what exists).
+    #[serde(skip)]
+    pub resources: Resources,
+}
+
+/// What exists for this session, as the workspace's ledger shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resources {
+    /// Every table of the current data model is live, created as that model defines it (a
+    /// redesign that changes a table's keys or indexes makes this false).
+    pub tables: bool,
+    /// The benchmark's Lambda function is live.
+    pub function: bool,
+    /// Something was created, and nothing is live any more: cleanup is verified.
+    pub cleaned: bool,
+}
+
+impl Resources {
+    /// Read them from the ledger for the session's design; an unreadable or missing ledger
+    /// shows nothing (the tools that need it then refuse to act on it).
+    pub fn read(ledger: Option<&crate::provision::ledger::Ledger>, state: &State) -> Self {
+        use crate::provision::ledger::{Kind, State as Entry};
+        let Some(ledger) = ledger else {
+            return Self::default();
+        };
+        let live = ledger.live();
+        let tables = match &state.design {
+            Some(d) if state.model_valid && !d.tables.is_empty() => d.tables.iter().all(|t| {
+                let name = d.benchmark_table_name(t);
+                let print = d.table_fingerprint(t);
+                live.iter().any(|e| {
+                    e.kind == Kind::Table
+                        && e.name == name
+                        && e.state == Entry::Created
+                        && e.spec.as_deref() == Some(print.as_str())
+                })
+            }),
+            _ => false,
+        };
+        let function = live
+            .iter()
+            .any(|e| e.kind == Kind::Function && e.state == Entry::Created);
+        let created = ledger
+            .entries()
+            .iter()
+            .any(|e| matches!(e.state, Entry::Created | Entry::Deleted));
+        Self {
+            tables,
+            function,
+            cleaned: created && live.is_empty(),
+        }
+    }
 }
 
 impl State {
@@ -177,19 +221,24 @@ impl State {
             design: None,
             model_valid: false,
             iteration: 1,
-            tables_created: false,
-            function_deployed: false,
             runs: Vec::new(),
             runs_before_stage: 0,
             analysed_run: None,
-            cleaned: false,
             lessons_saved: false,
             gate: None,
             choices: Vec::new(),
             complete: false,
             messages: Vec::new(),
             identity: None,
+            resources: Resources::default(),
         }
+    }
+
+    /// Read what exists from the workspace's ledger.
+    pub fn refresh(&mut self, workspace: &Workspace) {
+        let ledger =
+            crate::provision::ledger::Ledger::open(&workspace.file(crate::ops::LEDGER_FILE)).ok();
+        self.resources = Resources::read(ledger.as_ref(), self);
     }
 
     /// What the current stage still needs before its question can be asked; empty when done.
@@ -216,7 +265,7 @@ impl State {
                 }
             }
             Stage::Benchmark => {
-                if !self.tables_created {
+                if !self.resources.tables {
                     m.push("the benchmark tables (create_tables)".to_string());
                 }
                 if self.runs.len() <= self.runs_before_stage {
@@ -229,7 +278,7 @@ impl State {
                 }
             }
             Stage::Cleanup => {
-                if !self.cleaned {
+                if !self.resources.cleaned {
                     m.push("a verified cleanup (clean_up)".to_string());
                 }
                 if !self.lessons_saved {
@@ -270,10 +319,10 @@ impl State {
             }
             None => s.push("No requirements recorded yet.".to_string()),
         }
-        if self.tables_created {
+        if self.resources.tables {
             s.push("Benchmark tables exist.".to_string());
         }
-        if self.function_deployed {
+        if self.resources.function {
             s.push("The benchmark role and Lambda function exist.".to_string());
         }
         if !self.runs.is_empty() {
@@ -286,7 +335,7 @@ impl State {
         if let Some(c) = self.choices.last() {
             s.push(format!("Last Stage 4 decision: {c:?}."));
         }
-        if self.cleaned {
+        if self.resources.cleaned {
             s.push("Cleanup verified: nothing of ours is left.".to_string());
         }
         s

@@ -56,12 +56,7 @@ pub struct Envelope {
 
 /// 64-bit FNV-1a as 16 hex digits: stable across builds and platforms.
 pub fn hash(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.as_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{h:016x}")
+    crate::design::fingerprint(text)
 }
 
 /// What identifies a model request for drift detection.

@@ -403,6 +403,7 @@ pub async fn deploy(
     for t in tables {
         let name = d.benchmark_table_name(t);
         let id = ledger.plan(Kind::Table, &name, region, account, &o.run_id, &d.app.name)?;
+        ledger.set_spec(id, &d.table_fingerprint(t))?;
         out.line(&format!("creating table {name}"));
         if let Err(e) = dynamo::create_table(&clients.dynamo, t, &name, &tags).await {
             record_failed_create(ledger, id, e.service_answered())?;

@@ -74,6 +74,10 @@ pub struct Entry {
     pub design: String,
     /// Its state.
     pub state: State,
+    /// The fingerprint of what was asked for (a table's keys and indexes), so that a session
+    /// can tell whether a live resource still matches its design.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<String>,
     /// Seconds since 1970 when first written.
     pub created_at: u64,
     /// Seconds since 1970 of the last change.
@@ -287,10 +291,22 @@ impl Ledger {
                 run_id: run_id.to_string(),
                 design: design.to_string(),
                 state: State::Planned,
+                spec: None,
                 created_at: t,
                 updated_at: t,
             });
             Ok(id)
+        })
+    }
+
+    /// Record the fingerprint of what an entry was asked to be.
+    pub fn set_spec(&mut self, id: u64, spec: &str) -> Result<(), LedgerError> {
+        self.change(|doc| {
+            if let Some(e) = doc.entries.iter_mut().find(|e| e.id == id) {
+                e.spec = Some(spec.to_string());
+                e.updated_at = now();
+            }
+            Ok(())
         })
     }
 

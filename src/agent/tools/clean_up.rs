@@ -47,7 +47,6 @@ impl Tool for CleanUp {
                  them in the AWS console.",
             ));
         }
-        cx.state.cleaned = true;
         Ok(json!({"removed": removed, "verified": "the ledger shows nothing live"}))
     }
 }
@@ -72,7 +71,5 @@ pub(super) fn remove_everything(cx: &mut Context<'_>) -> Result<Vec<String>, Too
              in the AWS console.",
         ));
     }
-    cx.state.tables_created = false;
-    cx.state.function_deployed = false;
     Ok(report.lines.iter().map(cleanup::Line::text).collect())
 }

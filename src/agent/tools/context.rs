@@ -140,6 +140,11 @@ impl<'a> Context<'a> {
         ))
     }
 
+    /// Read what exists from the ledger again (after every call: the ledger is the record).
+    pub fn refresh(&mut self) {
+        self.state.refresh(self.workspace);
+    }
+
     /// Progress lines for an operation, shown on the developer's screen.
     pub fn progress(&mut self) -> impl Reporter + '_ {
         UiLines(&mut *self.ui)

@@ -57,7 +57,6 @@ impl Tool for CreateTables {
         let known = cx.state.identity.clone();
         let done = block_on(ops::deploy::run(&plan, known, &mut Yes, &mut cx.progress()))?
             .map_err(provision_error)?;
-        cx.state.tables_created = true;
         Ok(json!({"created": done.tables, "removed_first": removed}))
     }
 }

@@ -88,7 +88,6 @@ impl Tool for DeployFunction {
         let known = cx.state.identity.clone();
         let done = block_on(ops::deploy::run(&plan, known, &mut Yes, &mut cx.progress()))?
             .map_err(provision_error)?;
-        cx.state.function_deployed = true;
         Ok(
             json!({"role": done.role_arn, "function": done.function_arn, "log_group": done.log_group}),
         )

@@ -26,7 +26,7 @@ impl Tool for FinishSession {
     const EFFECT: Effect = Effect::ReadOnly;
 
     fn check(state: &State, _: &Self) -> Result<(), ToolError> {
-        if !state.cleaned {
+        if !state.resources.cleaned {
             return Err(ToolError::precondition(
                 "cleanup has not been verified",
                 "Call clean_up first; lessons are saved once nothing is left running.",

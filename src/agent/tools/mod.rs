@@ -329,7 +329,7 @@ fn need_model(state: &State) -> Result<&crate::design::Design, ToolError> {
 /// The session needs a valid model and its benchmark tables.
 fn need_tables(state: &State) -> Result<&crate::design::Design, ToolError> {
     let d = need_model(state)?;
-    if !state.tables_created {
+    if !state.resources.tables {
         return Err(ToolError::precondition(
             "the benchmark tables do not exist",
             "Call create_tables first.",

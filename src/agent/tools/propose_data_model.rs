@@ -103,8 +103,8 @@ impl Tool for ProposeDataModel {
         }
         cx.state.design = Some(design);
         cx.state.model_valid = true;
-        // Tables made for an earlier proposal may not match this one: create_tables replaces them.
-        cx.state.tables_created = false;
+        // Tables made for an earlier proposal count only while they match this one (the
+        // ledger keeps each table's fingerprint); create_tables replaces them otherwise.
         Ok(
             json!({"written": [docs::STAGE2_FILE, DESIGN_FILE], "warnings": findings(&report),
                   "key_structures": pictures}),

@@ -65,7 +65,6 @@ impl Tool for RunBenchmark {
     const EFFECT: Effect = Effect::Billable;
 
     fn check(state: &State, a: &Self) -> Result<(), ToolError> {
-        need_tables(state)?;
         if !(1..=3600).contains(&a.duration_s()) {
             return Err(ToolError::argument(
                 "duration_s must be 1 to 3600; nothing was run",
@@ -87,7 +86,7 @@ impl Tool for RunBenchmark {
                  nothing was run",
             ));
         }
-        Ok(())
+        need_tables(state).map(|_| ())
     }
 
     fn approval(cx: &mut Context<'_>, a: &Self) -> Result<Option<String>, ToolError> {
@@ -141,7 +140,7 @@ impl Tool for RunBenchmark {
             .file(crate::agent::session::DESIGN_FILE)
             .display()
             .to_string();
-        plan.runner = if !cx.state.local && cx.state.function_deployed {
+        plan.runner = if !cx.state.local && cx.state.resources.function {
             RunnerKind::Lambda
         } else {
             RunnerKind::Process
