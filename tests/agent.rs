@@ -10,11 +10,11 @@ use std::sync::Arc;
 use ddb_architect::agent::engine::{self, Engine, TurnEnd};
 use ddb_architect::agent::executor::{self, Ui};
 use ddb_architect::agent::message::{Reply, ToolCall};
-use ddb_architect::agent::replay;
 use ddb_architect::agent::scripted::ScriptedModel;
 use ddb_architect::agent::session::{Stage, State, Workspace};
 use ddb_architect::agent::tools;
 use ddb_architect::agent::transcript;
+use ddb_architect::repl::replay;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

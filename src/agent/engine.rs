@@ -338,7 +338,6 @@ impl Engine {
     }
 
     fn turn(&mut self, ui: &mut dyn Ui) -> Result<TurnEnd, EngineError> {
-        let mut end = TurnEnd::Answered;
         let mut finished = false;
         for _ in 0..MAX_STEPS {
             let request = self.request()?;
@@ -379,26 +378,7 @@ impl Engine {
                 break;
             }
             let signals = crate::os::interrupt::count();
-            for call in &reply.tool_calls {
-                if crate::os::interrupt::count() != signals {
-                    // The person stopped a tool (a benchmark) with Ctrl-C: the calls after it
-                    // do not run, and the model hears why before the person says what next.
-                    let skipped = super::executor::not_run();
-                    self.transcript.record(
-                        "tool_result",
-                        json!({"call_id": call.id, "tool": call.name, "ok": false,
-                               "content": skipped, "by_person": false}),
-                    )?;
-                    self.state
-                        .messages
-                        .push(Message::tool(&call.id, skipped.to_string()));
-                    continue;
-                }
-                let outcome = self.call_tool(&call.id, &call.name, &call.arguments, false, ui)?;
-                self.state
-                    .messages
-                    .push(Message::tool(&call.id, outcome.text()));
-            }
+            self.run_calls(&reply.tool_calls, signals, ui)?;
             self.save()?;
             if crate::os::interrupt::count() != signals {
                 ui.info("Stopped by Ctrl-C. The session is saved; say what you want next.");
@@ -419,6 +399,15 @@ impl Engine {
                 json!({"during": "turn", "message": "step limit reached"}),
             )?;
         }
+        let end = self.close_turn(ui)?;
+        self.save()?;
+        Ok(end)
+    }
+
+    /// After a turn: ask the stage's question when its work is done (and withdraw it when
+    /// the turn undid that work).
+    fn close_turn(&mut self, ui: &mut dyn Ui) -> Result<TurnEnd, EngineError> {
+        let mut end = TurnEnd::Answered;
         if self.state.gate.is_some() && !self.state.missing().is_empty() {
             // Something the turn did undid the stage's work (e.g. a new, invalid proposal).
             self.state.gate = None;
@@ -434,8 +423,34 @@ impl Engine {
             ui.info(&format!("▶ {}", stage.question()));
             end = TurnEnd::Gate(stage);
         }
-        self.save()?;
         Ok(end)
+    }
+
+    /// Run a reply's tool calls in order. After a Ctrl-C (the signal count moved past
+    /// `signals`) the remaining calls do not run, and the model hears why before the person
+    /// says what next.
+    fn run_calls(
+        &mut self,
+        calls: &[super::message::ToolCall],
+        signals: u64,
+        ui: &mut dyn Ui,
+    ) -> Result<(), EngineError> {
+        for call in calls {
+            let content = if crate::os::interrupt::count() == signals {
+                self.call_tool(&call.id, &call.name, &call.arguments, false, ui)?
+                    .text()
+            } else {
+                let skipped = super::executor::not_run();
+                self.transcript.record(
+                    "tool_result",
+                    json!({"call_id": call.id, "tool": call.name, "ok": false,
+                           "content": skipped, "by_person": false}),
+                )?;
+                skipped.to_string()
+            };
+            self.state.messages.push(Message::tool(&call.id, content));
+        }
+        Ok(())
     }
 
     fn call_tool(

@@ -342,6 +342,7 @@ pub(crate) fn cleanup(
     let result = crate::os::runtime::get()?.block_on(ops::cleanup::run(
         &target,
         &o,
+        None,
         approver,
         &mut ErrLines(&mut *err),
     ));

@@ -9,7 +9,7 @@ use super::{EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE};
 use crate::agent::engine::{self, Engine};
 use crate::agent::openai::{Endpoint, OpenAiModel};
 use crate::agent::session::Workspace;
-use crate::agent::{repl, replay};
+use crate::repl::{self, replay};
 
 /// Arguments of `chat`.
 #[derive(Debug, clap::Args)]

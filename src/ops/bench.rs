@@ -85,6 +85,8 @@ pub struct Plan {
     /// The figures this run is compared with in Stage 4; when absent, those of a run already
     /// in the folder (which is then kept as results.previous.json).
     pub compare_with: Option<Vec<Summary>>,
+    /// The caller's AWS identity when it was looked up already (a chat session asks once).
+    pub identity: Option<provision::Identity>,
 }
 
 impl Plan {
@@ -108,6 +110,7 @@ impl Plan {
             max_rate: Decimal::from(10_000),
             function_name: provision::DEFAULT_FUNCTION_NAME.to_string(),
             compare_with: None,
+            identity: None,
         }
     }
 }
@@ -352,9 +355,12 @@ async fn aws_runner(
         .await
         .map_err(|e| BenchError::Connect(e.to_string()))?;
     let c = Clients::new(&cfg, &settings);
-    let who = provision::identify(&c)
-        .await
-        .map_err(|e| BenchError::Connect(e.to_string()))?;
+    let who = match &plan.identity {
+        Some(who) => who.clone(),
+        None => provision::identify(&c)
+            .await
+            .map_err(|e| BenchError::Connect(e.to_string()))?,
+    };
     let design = &plan.design;
     if who.region != design.app.region {
         return Err(BenchError::Precondition(format!(
@@ -482,100 +488,132 @@ fn write_run(
     target: String,
     outcome: &bench::Outcome,
 ) -> RunReport {
-    let design = &plan.design;
-    let results_path = plan.out.join(RESULTS_FILE);
-    let compare_with = plan.compare_with.clone().or_else(|| {
-        let before = std::fs::read_to_string(&results_path)
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|v| serde_json::from_value(v["summaries"].clone()).ok());
-        if results_path.exists() {
-            let _ = std::fs::rename(&results_path, plan.out.join(PREVIOUS_RESULTS_FILE));
-        }
-        before
-    });
+    let compare_with = plan
+        .compare_with
+        .clone()
+        .or_else(|| earlier_in_folder(plan));
     let summaries = bench::summaries(&outcome.merged);
-    let failures: Vec<String> = outcome
-        .failures
-        .iter()
-        .map(|(i, e)| format!("worker {i}: {e}"))
-        .collect();
-    let doc = json!({
-        "format": "ddb-architect/bench-run",
-        "version": 1,
-        "run_id": run_id,
-        "design": design.app.name,
-        "target": target,
-        "runner": plan.runner.label(),
-        "workers": plan.workers,
-        "scale": o.scale,
-        "duration_s": o.duration_s,
-        "warmup_s": o.warmup_s,
-        "partial": outcome.partial(),
-        "interrupted": outcome.interrupted,
-        "failures": failures,
-        "summaries": summaries,
-        "shards": outcome.shards,
-    });
-    let write = |path: PathBuf, text: String| {
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    let mut problems = Vec::new();
-    if let Err(e) = serde_json::to_string_pretty(&doc)
-        .map_err(|e| e.to_string())
-        .and_then(|t| write(results_path.clone(), t))
-    {
-        problems.push(e);
-    }
-    let charted: Vec<&bench::Merged> = outcome
-        .merged
-        .iter()
-        .filter(|m| m.phase != "load" && m.count > 0)
-        .collect();
-    let target_ms = design.app.sla.read_p95_ms.to_string().parse::<f64>().ok();
-    for (name, svg) in [
-        (
-            PERCENTILES_CHART,
-            charts::percentiles_svg(&charted, target_ms),
-        ),
-        (DISTRIBUTION_CHART, charts::distribution_svg(&charted)),
-    ] {
-        if let Err(e) = svg.and_then(|s| write(plan.out.join(CHARTS_DIR).join(name), s)) {
-            problems.push(e);
-        }
-    }
     let info = RunInfo {
-        run_id: run_id.clone(),
-        target: target.clone(),
+        run_id,
+        target,
         runner: plan.runner.label().to_string(),
         workers: plan.workers,
         scale: o.scale,
         duration_s: o.duration_s,
         warmup_s: o.warmup_s,
-        failures: failures.clone(),
+        failures: outcome
+            .failures
+            .iter()
+            .map(|(i, e)| format!("worker {i}: {e}"))
+            .collect(),
         partial: outcome.partial(),
         interrupted: outcome.interrupted,
     };
-    let prices = PriceFile::built_in().and_then(|f| {
-        f.region(&design.app.region, "built-in prices")
-            .or_else(|_| f.region("us-east-1", "built-in prices"))
-    });
-    if let Err(e) = prices.map_err(|e| e.to_string()).and_then(|p| {
-        analysis::stage4(design, &info, &summaries, compare_with.as_deref(), &p)
-            .map_err(|e| e.to_string())
-            .and_then(|text| write(plan.out.join(analysis::STAGE4_FILE), text))
-    }) {
-        problems.push(e);
-    }
+    let mut problems = Vec::new();
+    problems.extend(write_results(plan, &info, &summaries, outcome).err());
+    problems.extend(write_charts(plan, outcome));
+    problems.extend(write_stage4(plan, &info, &summaries, compare_with.as_deref()).err());
     RunReport {
-        run_id,
+        run_id: info.run_id,
         out: plan.out.clone(),
-        target,
+        target: info.target,
         scale: o.scale,
-        partial: outcome.partial(),
-        interrupted: outcome.interrupted,
-        failures,
+        partial: info.partial,
+        interrupted: info.interrupted,
+        failures: info.failures,
         problems,
         summaries,
     }
+}
+
+/// The figures of a run already in the folder, kept aside as results.previous.json.
+fn earlier_in_folder(plan: &Plan) -> Option<Vec<Summary>> {
+    let results_path = plan.out.join(RESULTS_FILE);
+    let before = std::fs::read_to_string(&results_path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| serde_json::from_value(v["summaries"].clone()).ok());
+    if results_path.exists() {
+        let _ = std::fs::rename(&results_path, plan.out.join(PREVIOUS_RESULTS_FILE));
+    }
+    before
+}
+
+fn write(path: PathBuf, text: String) -> Result<(), String> {
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn write_results(
+    plan: &Plan,
+    info: &RunInfo,
+    summaries: &[Summary],
+    outcome: &bench::Outcome,
+) -> Result<(), String> {
+    let doc = json!({
+        "format": "ddb-architect/bench-run",
+        "version": 1,
+        "run_id": info.run_id,
+        "design": plan.design.app.name,
+        "target": info.target,
+        "runner": info.runner,
+        "workers": info.workers,
+        "scale": info.scale,
+        "duration_s": info.duration_s,
+        "warmup_s": info.warmup_s,
+        "partial": info.partial,
+        "interrupted": info.interrupted,
+        "failures": info.failures,
+        "summaries": summaries,
+        "shards": outcome.shards,
+    });
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+    write(plan.out.join(RESULTS_FILE), text)
+}
+
+/// The two charts; what could not be drawn or written, as problems.
+fn write_charts(plan: &Plan, outcome: &bench::Outcome) -> Vec<String> {
+    let charted: Vec<&bench::Merged> = outcome
+        .merged
+        .iter()
+        .filter(|m| m.phase != "load" && m.count > 0)
+        .collect();
+    let target_ms = plan
+        .design
+        .app
+        .sla
+        .read_p95_ms
+        .to_string()
+        .parse::<f64>()
+        .ok();
+    [
+        (
+            PERCENTILES_CHART,
+            charts::percentiles_svg(&charted, target_ms),
+        ),
+        (DISTRIBUTION_CHART, charts::distribution_svg(&charted)),
+    ]
+    .into_iter()
+    .filter_map(|(name, svg)| {
+        svg.and_then(|s| write(plan.out.join(CHARTS_DIR).join(name), s))
+            .err()
+    })
+    .collect()
+}
+
+fn write_stage4(
+    plan: &Plan,
+    info: &RunInfo,
+    summaries: &[Summary],
+    compare_with: Option<&[Summary]>,
+) -> Result<(), String> {
+    let design = &plan.design;
+    let prices = PriceFile::built_in()
+        .and_then(|f| {
+            f.region(&design.app.region, "built-in prices")
+                .or_else(|_| f.region("us-east-1", "built-in prices"))
+        })
+        .map_err(|e| e.to_string())?;
+    let text = analysis::stage4(design, info, summaries, compare_with, &prices)
+        .map_err(|e| e.to_string())?;
+    write(plan.out.join(analysis::STAGE4_FILE), text)
 }

@@ -38,15 +38,16 @@ impl CleanupReport {
 
 /// Find, show, approve, delete and verify. Resources live where they were made, whatever
 /// AWS_REGION says now: the ledger's other Regions go first, so that a function there goes
-/// before the (global) role.
+/// before the (global) role. `known` is the caller's identity when it was looked up already.
 pub async fn run(
     target: &Target,
     o: &Options,
+    known: Option<crate::provision::Identity>,
     approver: &mut dyn Approver,
     progress: &mut dyn Reporter,
 ) -> Result<CleanupReport, ProvisionError> {
     let mut ledger = Ledger::open(&target.ledger_path())?;
-    let conn = super::connect(target).await?;
+    let conn = super::connect_as(target, known).await?;
     let r = everywhere(target, &conn.clients, o, &mut ledger, approver, progress).await;
     conn.close().await;
     Ok(CleanupReport {

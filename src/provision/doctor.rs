@@ -185,12 +185,14 @@ async fn emulator_check() -> Check {
             attribute_definitions: None,
             rationale: None,
         };
-        dynamo::create_table(&client, &t, "ddb-benchmark-doctor", &[])
+        // A benchmark-named table, in an emulator that lives only for this check.
+        let name = format!("{}doctor", crate::design::BENCHMARK_PREFIX);
+        dynamo::create_table(&client, &t, &name, &[])
             .await
             .map_err(|e| e.to_string())?;
         client
             .put_item()
-            .table_name("ddb-benchmark-doctor")
+            .table_name(&name)
             .item(
                 "Id",
                 aws_sdk_dynamodb::types::AttributeValue::S("x".to_string()),
@@ -200,7 +202,7 @@ async fn emulator_check() -> Check {
             .map_err(|e| dynamo::explain(&e))?;
         let got = client
             .get_item()
-            .table_name("ddb-benchmark-doctor")
+            .table_name(&name)
             .key(
                 "Id",
                 aws_sdk_dynamodb::types::AttributeValue::S("x".to_string()),

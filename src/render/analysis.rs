@@ -10,9 +10,9 @@ use serde_json::json;
 use super::docs::RenderError;
 use super::markdown::{Align, MdTable};
 use super::{plain, usd};
-use crate::bench::Summary;
 use crate::cost::{self, HOURS_PER_MONTH, PriceTable, SECONDS_PER_MONTH};
 use crate::design::{AccessPattern, Design};
+use crate::workload::measured::Summary;
 
 const STAGE4: &str = include_str!("../../templates/stage4.md.tera");
 

@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use crate::bench::{Merged, Summary};
+use crate::workload::measured::{Merged, Summary};
 
 /// The percentiles charted.
 pub const PERCENTILES: [(f64, &str); 5] = [

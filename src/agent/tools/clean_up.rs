@@ -61,8 +61,15 @@ pub(super) fn remove_everything(cx: &mut Context<'_>) -> Result<Vec<String>, Too
         workspace_id: None,
     };
     let target = cx.target();
-    let report = block_on(ops::cleanup::run(&target, &o, &mut Yes, &mut cx.progress()))?
-        .map_err(provision_error)?;
+    let known = cx.state.identity.clone();
+    let report = block_on(ops::cleanup::run(
+        &target,
+        &o,
+        known,
+        &mut Yes,
+        &mut cx.progress(),
+    ))?
+    .map_err(provision_error)?;
     let failed = report.failed();
     if !failed.is_empty() {
         return Err(ToolError::failed(

@@ -117,9 +117,12 @@ impl<'a> Context<'a> {
         }
         let target = self.target();
         let who = block_on(ops::identify(&target))?.map_err(|e| {
+            if credentials_gone(&e) {
+                return provision_error(e);
+            }
             ToolError::precondition(
                 format!("cannot tell which AWS account this would use: {e}"),
-                "Run check_environment and ask the developer to fix the credentials it names.",
+                "Run check_environment and ask the developer to fix what it names.",
             )
         })?;
         self.state.identity = Some(who.clone());
@@ -168,15 +171,56 @@ pub fn provision_error(e: ProvisionError) -> ToolError {
             "the developer declined: nothing was created or deleted",
             "Ask the developer what they would like to change before trying again.",
         ),
-        e if crate::aws::clients::credentials_missing(&e.to_string().to_lowercase()) => {
-            ToolError::Fatal(format!(
-                "the AWS credentials are gone ({e}); the developer must sign in again and \
+        e if credentials_gone(&e) => ToolError::Fatal(format!(
+            "the AWS credentials are gone ({e}); the developer must sign in again and \
                  resume the session"
-            ))
-        }
+        )),
         e => ToolError::failed(
             e.to_string(),
             "Read the error, fix what it names, and try again; or ask the developer.",
         ),
+    }
+}
+
+fn credentials_gone(e: &ProvisionError) -> bool {
+    crate::aws::clients::credentials_missing(&e.to_string().to_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provision::ledger::LedgerError;
+
+    #[test]
+    fn what_breaks_the_session_is_fatal_and_the_rest_goes_back_to_the_model() {
+        let fatal = |e: ProvisionError| matches!(provision_error(e), ToolError::Fatal(_));
+        // The ledger: what is created could no longer be found again.
+        assert!(fatal(ProvisionError::Ledger(LedgerError::Corrupt {
+            path: "ledger.json".into(),
+            message: "expected value".into(),
+        })));
+        assert!(fatal(ProvisionError::Ledger(LedgerError::Io {
+            path: "ledger.json".into(),
+            source: std::io::Error::other("disk full"),
+        })));
+        // Credentials that are gone: nothing the model sends can bring them back.
+        assert!(fatal(ProvisionError::Aws(
+            "dispatch failure: no credentials in the property bag".into()
+        )));
+        // What the model or the developer can act on in the conversation.
+        for e in [
+            ProvisionError::Aws("AccessDeniedException: not authorized to iam:CreateRole".into()),
+            ProvisionError::Refused("the name DynamoDBBenchmark is taken".into()),
+            ProvisionError::Declined,
+        ] {
+            let text = e.to_string();
+            match provision_error(e) {
+                ToolError::Fixable { step, fix, .. } => {
+                    assert!(["execute", "approval"].contains(&step), "{text}: {step}");
+                    assert!(!fix.is_empty(), "{text}");
+                }
+                ToolError::Fatal(m) => panic!("{text} became fatal: {m}"),
+            }
+        }
     }
 }

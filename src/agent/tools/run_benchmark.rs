@@ -156,6 +156,7 @@ impl Tool for RunBenchmark {
         plan.hot_keys = a.hot_keys;
         // Stage 4 compares with the session's previous run.
         plan.compare_with = previous_summaries(cx);
+        plan.identity = cx.state.identity.clone();
         cx.ui.info(&format!(
             "running the benchmark: {} s per phase after {} s warm-up, {} worker(s)",
             a.duration_s(),

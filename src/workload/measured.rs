@@ -1,4 +1,4 @@
-//! Results: what one shard of the handler reports, and their exact merge. Histograms are
+//! Measured results: what one shard of the handler reports, and their exact merge. Histograms are
 //! added bucket by bucket into HdrHistograms; percentiles are only ever read from the merged
 //! histogram, never averaged across shards.
 
@@ -275,6 +275,86 @@ pub fn merge(shards: &[ShardResult]) -> Vec<Merged> {
         }
     }
     out
+}
+
+/// One pattern's summary, as stored in results.json for later comparison.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Summary {
+    /// Pattern id or load:Entity.
+    pub id: String,
+    /// load, write, read.
+    pub phase: String,
+    /// Operation.
+    pub api: String,
+    /// Calls.
+    pub count: u64,
+    /// Errors.
+    pub errors: u64,
+    /// Throttled calls.
+    pub throttles: u64,
+    /// Scheduled calls never sent (the client could not keep up).
+    #[serde(default)]
+    pub unsent: u64,
+    /// Retries.
+    pub retries: u64,
+    /// Achieved calls per second.
+    pub achieved_rps: f64,
+    /// Target calls per second.
+    pub target_rps: Option<f64>,
+    /// Mean latency, ms.
+    pub mean_ms: f64,
+    /// Percentiles of latency from the intended start, ms.
+    pub p50_ms: f64,
+    /// 95th.
+    pub p95_ms: f64,
+    /// 99th.
+    pub p99_ms: f64,
+    /// 99.9th.
+    pub p999_ms: f64,
+    /// Highest.
+    pub max_ms: f64,
+    /// 95th percentile of service time (from the actual start), ms.
+    pub service_p95_ms: f64,
+    /// Table units per successful call.
+    pub table_units_per_call: f64,
+    /// Index units per successful call.
+    pub index_units_per_call: std::collections::BTreeMap<String, f64>,
+    /// Items returned per successful call.
+    pub items_per_call: f64,
+}
+
+/// Summaries of merged results.
+pub fn summaries(merged: &[Merged]) -> Vec<Summary> {
+    merged
+        .iter()
+        .map(|m| {
+            let (table, indexes) = m.units_per_call();
+            let ms = |v: u64| v as f64 / 1000.0;
+            Summary {
+                id: m.id.clone(),
+                phase: m.phase.clone(),
+                api: m.api.clone(),
+                count: m.count,
+                errors: m.error_count(),
+                throttles: m.throttles,
+                unsent: m.unsent,
+                retries: m.retries,
+                achieved_rps: m.achieved_rps(),
+                target_rps: m.target_rps,
+                mean_ms: m.latency.mean() / 1000.0,
+                p50_ms: ms(m.latency.value_at_quantile(0.50)),
+                p95_ms: ms(m.latency.value_at_quantile(0.95)),
+                p99_ms: ms(m.latency.value_at_quantile(0.99)),
+                p999_ms: ms(m.latency.value_at_quantile(0.999)),
+                max_ms: ms(m.latency.max()),
+                service_p95_ms: ms(m.service.value_at_quantile(0.95)),
+                table_units_per_call: table,
+                index_units_per_call: indexes,
+                items_per_call: m.items as f64
+                    / (m.count.saturating_sub(m.error_count()).max(1)) as f64,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError};
 
-use super::engine::{self, Engine, EngineError, TurnEnd};
-use super::repl::RecordedUi;
-use super::scripted::ScriptedModel;
-use super::transcript::{self, Script};
+use super::RecordedUi;
+use crate::agent::engine::{self, Engine, EngineError, TurnEnd};
+use crate::agent::scripted::ScriptedModel;
+use crate::agent::transcript::{self, Script};
 
 /// What a replay found.
 #[derive(Debug, Clone)]
@@ -20,7 +20,7 @@ pub struct Report {
     /// The new transcript the replay wrote.
     pub transcript: PathBuf,
     /// The session's stage at the end.
-    pub stage: super::session::Stage,
+    pub stage: crate::agent::session::Stage,
     /// The session completed (Stage 5's question answered).
     pub complete: bool,
     /// The person stopped the replay with Ctrl-C (or SIGTERM).

@@ -1,5 +1,8 @@
-//! The terminal: the REPL (rustyline) and the terminal side of the executor's [`Ui`]. Replays
-//! and the demo print through the same [`Printer`], with recorded answers instead of a person.
+//! The chat's front end: the REPL (rustyline) and the terminal side of the executor's [`Ui`].
+//! Replays and the demo ([`replay`]) print through the same [`Printer`], with recorded answers
+//! instead of a person.
+
+pub mod replay;
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -7,9 +10,9 @@ use std::io::Write;
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
-use super::engine::{Engine, EngineError, TurnEnd};
-use super::executor::Ui;
-use super::session::{DESIGN_FILE, LESSONS_FILE};
+use crate::agent::engine::{Engine, EngineError, TurnEnd};
+use crate::agent::executor::Ui;
+use crate::agent::session::{DESIGN_FILE, LESSONS_FILE};
 use crate::render::analysis::STAGE4_FILE;
 use crate::render::docs::{STAGE1_FILE, STAGE2_FILE};
 
@@ -261,52 +264,8 @@ fn slash(engine: &mut Engine, ui: &mut Terminal, line: &str) -> Result<Command, 
     let cmd = line.split_whitespace().next().unwrap_or("");
     match cmd {
         "/help" => ui.printer.line(HELP),
-        "/stage" => {
-            let s = engine.state.stage;
-            ui.printer.line(&format!(
-                "Stage {} · {} — closes with: {}",
-                s.number(),
-                s.name(),
-                s.question()
-            ));
-            let missing = engine.state.missing();
-            if missing.is_empty() {
-                ui.printer
-                    .line("  Its work is done: answer the question to go on.");
-            }
-            for m in missing {
-                ui.printer.line(&format!("  still needed: {m}"));
-            }
-        }
-        "/status" => {
-            ui.printer
-                .line(&format!("model:      {}", engine.model_name()));
-            ui.printer
-                .line(&format!("workspace:  {}", engine.workspace.dir.display()));
-            ui.printer.line(&format!(
-                "transcript: {}",
-                engine.transcript_path().display()
-            ));
-            ui.printer.line(&format!(
-                "stage:      {} · {}",
-                engine.state.stage.number(),
-                engine.state.stage.name()
-            ));
-            for l in engine.state.summary_lines() {
-                ui.printer.line(&format!("  {l}"));
-            }
-            let live = engine.live_resources(ui);
-            ui.printer.line(&format!(
-                "live resources: {}",
-                match live {
-                    Ok(l) if l.is_empty() => "none".to_string(),
-                    Ok(l) => l.join(", "),
-                    Err(e) => format!(
-                        "unknown: {e} (`ddb-architect cleanup --dry-run` looks in the account)"
-                    ),
-                }
-            ));
-        }
+        "/stage" => show_stage(engine, ui),
+        "/status" => show_status(engine, ui),
         "/docs" => {
             let docs = docs_written(engine);
             if docs.is_empty() {
@@ -317,24 +276,8 @@ fn slash(engine: &mut Engine, ui: &mut Terminal, line: &str) -> Result<Command, 
             }
         }
         "/cost" => {
-            let o = engine.person_tool("estimate_cost", ui)?;
-            if o.ok {
-                let m = &o.content["monthly"];
-                let usd = |v: &serde_json::Value| {
-                    v.as_str()
-                        .and_then(|s| s.parse::<rust_decimal::Decimal>().ok())
-                        .map_or("?".to_string(), crate::render::usd)
-                };
-                ui.printer.line(&format!(
-                    "Monthly on-demand estimate at peak: ${} (requests ${}, storage ${}; budget ${}). \
-                     One benchmark run: ${}",
-                    usd(&m["total_at_peak"]),
-                    usd(&m["requests_at_peak"]),
-                    usd(&m["storage_monthly"]),
-                    usd(&m["budget"]),
-                    usd(&o.content["benchmark"]["total"])
-                ));
-            }
+            // The tool shows the month's and one run's estimate itself.
+            engine.person_tool("estimate_cost", ui)?;
         }
         "/cleanup" => {
             engine.person_tool("clean_up", ui)?;
@@ -352,6 +295,53 @@ fn slash(engine: &mut Engine, ui: &mut Terminal, line: &str) -> Result<Command, 
             .line(&format!("Unknown command {cmd}; /help lists them.")),
     }
     Ok(Command::Nothing)
+}
+
+fn show_stage(engine: &Engine, ui: &mut Terminal) {
+    let s = engine.state.stage;
+    ui.printer.line(&format!(
+        "Stage {} · {} — closes with: {}",
+        s.number(),
+        s.name(),
+        s.question()
+    ));
+    let missing = engine.state.missing();
+    if missing.is_empty() {
+        ui.printer
+            .line("  Its work is done: answer the question to go on.");
+    }
+    for m in missing {
+        ui.printer.line(&format!("  still needed: {m}"));
+    }
+}
+
+fn show_status(engine: &mut Engine, ui: &mut Terminal) {
+    ui.printer
+        .line(&format!("model:      {}", engine.model_name()));
+    ui.printer
+        .line(&format!("workspace:  {}", engine.workspace.dir.display()));
+    ui.printer.line(&format!(
+        "transcript: {}",
+        engine.transcript_path().display()
+    ));
+    ui.printer.line(&format!(
+        "stage:      {} · {}",
+        engine.state.stage.number(),
+        engine.state.stage.name()
+    ));
+    for l in engine.state.summary_lines() {
+        ui.printer.line(&format!("  {l}"));
+    }
+    let live = engine.live_resources(ui);
+    ui.printer.line(&format!(
+        "live resources: {}",
+        match live {
+            Ok(l) if l.is_empty() => "none".to_string(),
+            Ok(l) => l.join(", "),
+            Err(e) =>
+                format!("unknown: {e} (`ddb-architect cleanup --dry-run` looks in the account)"),
+        }
+    ));
 }
 
 fn offer_cleanup(engine: &mut Engine, ui: &mut Terminal) -> Result<(), EngineError> {
@@ -411,65 +401,17 @@ pub fn run(engine: &mut Engine) -> Result<Ended, EngineError> {
         printer: Printer::new(std::io::stdout()),
         answers: Keyboard { editor },
     };
-    ui.printer.line(&format!(
-        "ddb-architect · {} · workspace {} · /help for commands",
-        engine.model_name(),
-        engine.workspace.dir.display()
-    ));
-    let stage = engine.state.stage;
-    ui.printer.line(&format!(
-        "Stage {} · {} — {}",
-        stage.number(),
-        stage.name(),
-        if let Some(g) = engine.state.gate {
-            g.question().to_string()
-        } else {
-            "say hello to begin".to_string()
-        }
-    ));
-    let mut pending = String::new();
+    greet(engine, &mut ui);
     let mut model_failure: Option<String> = None;
     loop {
-        let prompt = if pending.is_empty() { "you> " } else { "...> " };
-        if pending.is_empty() && engine.state.gate.is_some() {
-            // A gate is answered only by what is typed after its question appeared.
-            if let Some(note) =
-                crate::os::terminal::discarded_note(crate::os::terminal::discard_typeahead())
-            {
-                ui.printer.line(&note);
-            }
-        }
-        let line = match ui.read(prompt) {
-            Ok(l) => l,
-            Err(ReadlineError::Interrupted) => {
-                pending.clear();
-                ui.printer
-                    .line("(Ctrl-D or /quit leaves; the session is saved.)");
-                continue;
-            }
-            Err(ReadlineError::Eof) => {
+        let input = match next_input(engine, &mut ui, &history) {
+            Input::Said(text) => text,
+            Input::Leave => {
                 offer_cleanup(engine, &mut ui)?;
                 break;
             }
-            Err(e) => {
-                ui.printer.line(&format!("error reading input: {e}"));
-                break;
-            }
+            Input::Broken => break,
         };
-        if let Some(stripped) = line.strip_suffix('\\') {
-            pending.push_str(stripped);
-            pending.push('\n');
-            continue;
-        }
-        pending.push_str(&line);
-        let input = std::mem::take(&mut pending);
-        if input.trim().is_empty() {
-            continue;
-        }
-        if let Some(e) = &mut ui.answers.editor {
-            let _ = e.add_history_entry(input.as_str());
-            let _ = e.save_history(&history);
-        }
         let command = if input.trim_start().starts_with('/') {
             slash(engine, &mut ui, input.trim())?
         } else {
@@ -498,4 +440,77 @@ pub fn run(engine: &mut Engine) -> Result<Ended, EngineError> {
         engine.workspace.dir.display()
     ));
     Ok(model_failure.map_or(Ended::Normally, Ended::ModelUnusable))
+}
+
+fn greet(engine: &Engine, ui: &mut Terminal) {
+    ui.printer.line(&format!(
+        "ddb-architect · {} · workspace {} · /help for commands",
+        engine.model_name(),
+        engine.workspace.dir.display()
+    ));
+    let stage = engine.state.stage;
+    ui.printer.line(&format!(
+        "Stage {} · {} — {}",
+        stage.number(),
+        stage.name(),
+        if let Some(g) = engine.state.gate {
+            g.question().to_string()
+        } else {
+            "say hello to begin".to_string()
+        }
+    ));
+}
+
+/// What the person typed next.
+enum Input {
+    /// A message or a slash command (lines ending in `\` continue on the next).
+    Said(String),
+    /// Ctrl-D: the person leaves.
+    Leave,
+    /// The terminal cannot be read.
+    Broken,
+}
+
+fn next_input(engine: &Engine, ui: &mut Terminal, history: &std::path::Path) -> Input {
+    let mut pending = String::new();
+    loop {
+        let prompt = if pending.is_empty() { "you> " } else { "...> " };
+        if pending.is_empty() && engine.state.gate.is_some() {
+            // A gate is answered only by what is typed after its question appeared.
+            if let Some(note) =
+                crate::os::terminal::discarded_note(crate::os::terminal::discard_typeahead())
+            {
+                ui.printer.line(&note);
+            }
+        }
+        let line = match ui.read(prompt) {
+            Ok(l) => l,
+            Err(ReadlineError::Interrupted) => {
+                pending.clear();
+                ui.printer
+                    .line("(Ctrl-D or /quit leaves; the session is saved.)");
+                continue;
+            }
+            Err(ReadlineError::Eof) => return Input::Leave,
+            Err(e) => {
+                ui.printer.line(&format!("error reading input: {e}"));
+                return Input::Broken;
+            }
+        };
+        if let Some(stripped) = line.strip_suffix('\\') {
+            pending.push_str(stripped);
+            pending.push('\n');
+            continue;
+        }
+        pending.push_str(&line);
+        if pending.trim().is_empty() {
+            pending.clear();
+            continue;
+        }
+        if let Some(e) = &mut ui.answers.editor {
+            let _ = e.add_history_entry(pending.as_str());
+            let _ = e.save_history(history);
+        }
+        return Input::Said(pending);
+    }
 }
