@@ -306,14 +306,7 @@ pub fn specs() -> Vec<ToolSpec> {
 }
 
 /// Stages from 0 to 5, for tools that may run in any.
-const ANY_STAGE: &[Stage] = &[
-    Stage::Environment,
-    Stage::Requirements,
-    Stage::DataModel,
-    Stage::Benchmark,
-    Stage::Analysis,
-    Stage::Cleanup,
-];
+const ANY_STAGE: &[Stage] = &Stage::ALL;
 
 /// The session needs a data model that passes the rules.
 fn need_model(state: &State) -> Result<&crate::design::Design, ToolError> {
