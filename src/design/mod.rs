@@ -3,9 +3,11 @@
 mod load;
 mod model;
 pub mod samples;
+mod tables;
 
 pub use load::{LoadError, escape_pointer, json_pointer, load_file, nearest, parse};
 pub use model::*;
+pub use tables::*;
 
 /// The JSON Schema of the design document, as checked in under `schema/`.
 pub fn json_schema() -> serde_json::Value {

@@ -5,6 +5,7 @@
 
 mod access;
 mod catalogue;
+mod consistency;
 mod limits;
 mod principles;
 mod throughput;

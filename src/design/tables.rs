@@ -1,0 +1,199 @@
+//! Stage 2 of the design document: the tables, their keys, indexes and projections, and where
+//! each access pattern is served.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::model::AttributeType;
+
+/// Where an access pattern is served.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// Table name (as in `tables`).
+    pub table: String,
+    /// Index name, when the pattern is served by a secondary index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
+}
+
+/// A DynamoDB table in the data model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    /// Table name, e.g. "Orders". Benchmark runs add a prefix.
+    pub name: String,
+    /// What the table is for.
+    pub purpose: String,
+    /// The entities whose items live here (normally exactly one).
+    pub entities: Vec<String>,
+    /// Partition key.
+    pub partition_key: KeyAttribute,
+    /// Sort key, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_key: Option<KeyAttribute>,
+    /// Global secondary indexes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub global_secondary_indexes: Vec<Index>,
+    /// Local secondary indexes (same partition key, another sort key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub local_secondary_indexes: Vec<Index>,
+    /// Billing mode; on-demand (PAY_PER_REQUEST) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_mode: Option<BillingMode>,
+    /// Provisioned capacity; must be absent for on-demand tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioned_throughput: Option<ProvisionedThroughput>,
+    /// AttributeDefinitions as written elsewhere (for example by an import); derived from the
+    /// keys when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_definitions: Option<Vec<KeyAttribute>>,
+    /// Why the table looks the way it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rationale: Option<String>,
+}
+
+impl Table {
+    /// Global then local secondary indexes, each with its kind.
+    pub fn indexes(&self) -> impl Iterator<Item = (IndexKind, &Index)> {
+        self.global_secondary_indexes
+            .iter()
+            .map(|i| (IndexKind::Global, i))
+            .chain(
+                self.local_secondary_indexes
+                    .iter()
+                    .map(|i| (IndexKind::Local, i)),
+            )
+    }
+
+    /// The index with this name, if the table has one.
+    pub fn index(&self, name: &str) -> Option<(IndexKind, &Index)> {
+        self.indexes().find(|(_, i)| i.name == name)
+    }
+
+    /// The key attributes of the table and all its indexes, each name once, in order of first
+    /// appearance: what CreateTable's AttributeDefinitions must list.
+    pub fn key_attributes(&self) -> Vec<&KeyAttribute> {
+        let mut out: Vec<&KeyAttribute> = Vec::new();
+        let all =
+            std::iter::once(&self.partition_key)
+                .chain(self.sort_key.as_ref())
+                .chain(self.indexes().flat_map(|(_, i)| {
+                    std::iter::once(&i.partition_key).chain(i.sort_key.as_ref())
+                }));
+        for k in all {
+            if !out.iter().any(|o| o.name == k.name) {
+                out.push(k);
+            }
+        }
+        out
+    }
+}
+
+/// Global or local secondary index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexKind {
+    /// Global secondary index.
+    Global,
+    /// Local secondary index.
+    Local,
+}
+
+impl IndexKind {
+    /// Short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Global => "GSI",
+            Self::Local => "LSI",
+        }
+    }
+}
+
+/// A key attribute: name and type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyAttribute {
+    /// Attribute name.
+    pub name: String,
+    /// DynamoDB type; keys must be S, N or B.
+    #[serde(rename = "type")]
+    pub ty: AttributeType,
+}
+
+/// A secondary index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Index {
+    /// Index name, named for its purpose (e.g. "OrdersByCustomer").
+    pub name: String,
+    /// What the index is for.
+    pub purpose: String,
+    /// Partition key.
+    pub partition_key: KeyAttribute,
+    /// Sort key, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_key: Option<KeyAttribute>,
+    /// Which attributes are copied into the index.
+    pub projection: Projection,
+    /// Provisioned capacity; must be absent for on-demand tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioned_throughput: Option<ProvisionedThroughput>,
+    /// Why the index exists and why it is keyed this way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rationale: Option<String>,
+}
+
+/// Index projection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Projection {
+    /// ALL, KEYS_ONLY or INCLUDE.
+    #[serde(rename = "type")]
+    pub ty: ProjectionType,
+    /// For INCLUDE: the non-key attributes copied into the index.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<String>,
+}
+
+/// Projection types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProjectionType {
+    /// Every attribute.
+    All,
+    /// Only the table and index keys.
+    KeysOnly,
+    /// The keys plus the listed attributes.
+    Include,
+}
+
+impl ProjectionType {
+    /// The name DynamoDB uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::All => "ALL",
+            Self::KeysOnly => "KEYS_ONLY",
+            Self::Include => "INCLUDE",
+        }
+    }
+}
+
+/// Billing modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BillingMode {
+    /// On-demand.
+    PayPerRequest,
+    /// Provisioned capacity.
+    Provisioned,
+}
+
+/// Provisioned read and write capacity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionedThroughput {
+    /// Read capacity units.
+    pub read_capacity_units: u64,
+    /// Write capacity units.
+    pub write_capacity_units: u64,
+}
