@@ -288,6 +288,15 @@ def bucket_of(us):
     return (e << 7) + (us >> e)
 
 
+def bucket_range(b):
+    """The microseconds bucket b covers, lowest and highest."""
+    if b < 256:
+        return b, b
+    e = (b >> 7) - 1
+    m = b - (e << 7)
+    return m << e, ((m + 1) << e) - 1
+
+
 class Histogram:
     def __init__(self):
         self.counts = {}

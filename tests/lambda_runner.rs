@@ -303,7 +303,7 @@ async fn the_kit_waits_for_a_slow_shard_and_never_invokes_it_twice() {
 /// results merge by adding bucket counts, so any difference would skew every percentile.
 #[test]
 fn the_handler_and_the_merger_share_one_bucket_layout() {
-    use ddb_architect::bench::result::{BUCKET_SCHEME, BUCKET_UNIT, bucket_of};
+    use ddb_architect::bench::result::{BUCKET_SCHEME, BUCKET_UNIT, bucket_of, bucket_range};
     let mut values: Vec<u64> = (0..600).collect();
     for shift in 8..40 {
         let base = 1u64 << shift;
@@ -315,7 +315,8 @@ sys.path.insert(0, sys.argv[1])
 import lambda_function as f
 values = json.load(sys.stdin)
 h = f.Histogram()
-print(json.dumps({"buckets": [f.bucket_of(v) for v in values],
+buckets = [f.bucket_of(v) for v in values]
+print(json.dumps({"buckets": buckets, "ranges": [list(f.bucket_range(b)) for b in buckets],
                   "unit": h.to_json()["unit"], "scheme": h.to_json()["scheme"]}))
 "#;
     let lambda_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lambda");
@@ -346,5 +347,10 @@ print(json.dumps({"buckets": [f.bucket_of(v) for v in values],
     let rust: Vec<u64> = values.iter().map(|&v| bucket_of(v)).collect();
     for ((value, p), r) in values.iter().zip(&python).zip(&rust) {
         assert_eq!(p, r, "{value} µs: handler bucket {p}, merger bucket {r}");
+    }
+    // Reading a bucket back (the kit's run_benchmark.py uses the handler's bucket_range).
+    let ranges: Vec<(u64, u64)> = serde_json::from_value(v["ranges"].clone()).unwrap();
+    for (b, py) in rust.iter().zip(&ranges) {
+        assert_eq!(*py, bucket_range(*b), "bucket {b}");
     }
 }

@@ -130,6 +130,13 @@ const CASES: &[(&str, Break)] = &[
         );
     }),
     ("DDB020", |v| set(v, "/app/region", json!("moon-base"))),
+    ("DDB021", |v| {
+        set(
+            v,
+            "/app/name",
+            json!("shop'''+str(__import__('os').system('id'))+r'''"),
+        )
+    }),
     ("DDB100", |v| {
         set(v, "/tables", json!([]));
         for i in 0..4 {

@@ -120,6 +120,9 @@ fn load_error_json(file: &Path, e: &LoadError) -> serde_json::Value {
         LoadError::Format { found } => {
             json!({"kind": "format", "found": found, "message": e.to_string()})
         }
+        LoadError::Name { pointer, message } => {
+            json!({"kind": "name", "pointer": pointer, "message": message})
+        }
     };
     json!({"file": file.display().to_string(), "valid": false, "error": detail})
 }

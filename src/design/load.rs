@@ -46,6 +46,15 @@ pub enum LoadError {
         /// The nearest valid name, for a misspelt field or value.
         suggestion: Option<String>,
     },
+    /// A name the tool cannot carry safely into table names, documents and generated code;
+    /// the message shows it escaped and says what is allowed.
+    #[error("at {pointer}: {message}")]
+    Name {
+        /// JSON pointer to the name.
+        pointer: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
     /// The document declares a format this build does not read.
     #[error(
         "format {found} is not supported: this build reads format {FORMAT_VERSION} \
@@ -91,7 +100,7 @@ pub fn parse(text: &str) -> Result<Design, LoadError> {
         });
     }
     let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let design: Design = serde_path_to_error::deserialize(de).map_err(|e| {
         let pointer = json_pointer(e.path());
         let inner = e.into_inner();
         let message = strip_position(&inner.to_string());
@@ -103,7 +112,11 @@ pub fn parse(text: &str) -> Result<Design, LoadError> {
             message,
             suggestion,
         }
-    })
+    })?;
+    if let Some((pointer, message)) = super::names::problems(&design).into_iter().next() {
+        return Err(LoadError::Name { pointer, message });
+    }
+    Ok(design)
 }
 
 /// serde_json appends " at line L column C"; we report the position separately.

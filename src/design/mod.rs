@@ -2,6 +2,7 @@
 
 mod load;
 mod model;
+pub mod names;
 pub mod samples;
 mod tables;
 

@@ -154,19 +154,21 @@ pub fn scripts(d: &Design) -> Result<Vec<(&'static str, String)>, String> {
     let ctx = json!({
         "design": d.app.name,
         "region": d.app.region,
-        "tables": serde_json::to_string_pretty(&tables).map_err(|e| e.to_string())?,
+        "tables": tables,
         "role": o.role_name,
         "function": o.function_name,
         "memory": o.memory_mb,
         "timeout": o.timeout_s,
         "tag_key": TAG_WORKSPACE,
         "kit_id": kit_id,
-        "tags": json!({TAG_DESIGN: d.app.name, TAG_WORKSPACE: kit_id}).to_string(),
-        "trust": policy::trust_policy().to_string(),
+        "tags": json!({TAG_DESIGN: d.app.name, TAG_WORKSPACE: kit_id}),
+        "trust": policy::trust_policy(),
+        // Text, not a value: deploy.py fills in the partition, Region and account first.
         "policy": serde_json::to_string_pretty(&policy::benchmark_policy(d, &scope)).map_err(|e| e.to_string())?,
-        "workload": serde_json::to_string(&workload).map_err(|e| e.to_string())?,
+        "workload": serde_json::to_value(&workload).map_err(|e| e.to_string())?,
         // The words deploy refuses in an account alias or ARN, the same as `deploy`'s.
-        "production_words": crate::provision::guard::PRODUCTION_WORDS.join("|"),
+        "production_words": crate::provision::guard::PRODUCTION_WORDS,
+        "prefix": crate::design::BENCHMARK_PREFIX,
     });
     let render = |name: &'static str, template: &str| {
         crate::render::docs::render_template(name, template, &ctx).map_err(|e| e.to_string())

@@ -44,6 +44,67 @@ pub enum RenderError {
     },
 }
 
+/// A value as a Python expression that evaluates to exactly that value, whatever it holds:
+/// the one way any value reaches generated Python (`{{ x | py }}` in templates/scripts/).
+/// A string becomes a JSON string literal, which is also a valid Python literal of the same
+/// text (quotes, backslashes, newlines and control characters escaped; serde_json never
+/// writes the one JSON escape Python lacks, `\/`); lists and maps are decoded at run time
+/// from such a literal, so no part of a name or value is ever read as code.
+pub fn python_literal(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "None".to_string(),
+        Value::Bool(true) => "True".to_string(),
+        Value::Bool(false) => "False".to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string()),
+        Value::Array(_) | Value::Object(_) => format!(
+            "json.loads({})",
+            serde_json::to_string(&v.to_string()).unwrap_or_else(|_| "\"null\"".to_string())
+        ),
+    }
+}
+
+fn py_filter(
+    v: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    Ok(tera::Value::String(python_literal(v)))
+}
+
+/// `{{ x | md }}`: text from a design, shown as text in markdown (see [`super::markdown::md_text`]).
+fn md_filter(
+    v: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = match v {
+        tera::Value::String(s) => s.clone(),
+        tera::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    Ok(tera::Value::String(super::markdown::md_text(&text)))
+}
+
+/// `{{ x | code }}`: text inside a code span, which a backtick would close.
+fn code_filter(
+    v: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    Ok(tera::Value::String(
+        text.replace('`', "'").replace(['\n', '\r'], " "),
+    ))
+}
+
+/// `{{ x | fence }}`: lines inside a fenced block, which a run of backticks would close.
+fn fence_filter(
+    v: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    Ok(tera::Value::String(text.replace('`', "'")))
+}
+
 /// Render a template of the repository's templates/ with a JSON context.
 pub fn render_template(
     name: &'static str,
@@ -61,6 +122,10 @@ pub fn render_template(
         RenderError::Template { name, message }
     };
     let mut tera = tera::Tera::default();
+    tera.register_filter("py", py_filter);
+    tera.register_filter("md", md_filter);
+    tera.register_filter("code", code_filter);
+    tera.register_filter("fence", fence_filter);
     tera.add_raw_template(name, template).map_err(err)?;
     let context = tera::Context::from_value(ctx.clone()).map_err(err)?;
     tera.render(name, &context).map_err(err)

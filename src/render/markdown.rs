@@ -32,8 +32,35 @@ fn width(s: &str) -> usize {
     s.chars().count()
 }
 
-fn escape(cell: &str) -> String {
-    cell.replace('|', "\\|").replace('\n', " ")
+/// Text from a design as markdown shows it literally: characters that start HTML, links,
+/// code or table cells are backslash-escaped, line breaks become spaces and a leading `#`
+/// cannot open a heading — so a name or description is always text, never markup.
+pub fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '<' | '>' | '|' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' => {}
+            c if c == '\n' || c == '\u{2028}' || c == '\u{2029}' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    if out.starts_with('#') {
+        out.insert(0, '\\');
+    }
+    out
+}
+
+/// A cell of a table inside a code fence: markup is inert there; only a pipe (which would
+/// split the cell), backticks (which could close the fence) and line breaks are changed.
+fn fenced_cell(cell: &str) -> String {
+    cell.replace('|', "\\|")
+        .replace('`', "'")
+        .replace(['\n', '\r'], " ")
 }
 
 impl MdTable {
@@ -64,7 +91,7 @@ impl MdTable {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut r: Vec<String> = cells.into_iter().map(|c| escape(&c.into())).collect();
+        let mut r: Vec<String> = cells.into_iter().map(Into::into).collect();
         r.resize(self.headers.len(), "-".to_string());
         for c in r.iter_mut() {
             if c.is_empty() {
@@ -94,47 +121,72 @@ impl MdTable {
         widths.iter().sum::<usize>() + 3 * widths.len() + 1
     }
 
-    /// Shorten the widest text column one character at a time (with an ellipsis) until every
-    /// line fits `max`, so that the cuts fall evenly on the wide columns.
+    /// Shorten the widest text columns (with an ellipsis) until every line fits `max`, so
+    /// that the cuts fall evenly on the wide columns: the widest comes down to the next widest
+    /// (or as far as the line needs), one step per distinct width, so a huge cell costs one
+    /// cut, not one pass per character.
     fn fit(&mut self, max: usize) {
+        let mut widths = self.widths();
         loop {
-            let widths = self.widths();
-            if Self::line_width(&widths) <= max {
+            let line = Self::line_width(&widths);
+            if line <= max {
                 return;
             }
-            let Some((col, w)) = widths
-                .iter()
-                .enumerate()
-                .filter(|(i, w)| {
-                    self.aligns[*i] == Align::Left
-                        && !self.whole[*i]
-                        && **w > width(&self.headers[*i]).max(6)
+            let floor = |i: usize| width(&self.headers[i]).max(6);
+            let eligible: Vec<usize> = (0..widths.len())
+                .filter(|&i| {
+                    self.aligns[i] == Align::Left && !self.whole[i] && widths[i] > floor(i)
                 })
-                .max_by_key(|(_, w)| **w)
-                .map(|(i, w)| (i, *w))
-            else {
+                .collect();
+            let Some(top) = eligible.iter().map(|&i| widths[i]).max() else {
                 return; // nothing left to shorten; the checker will say so
             };
-            for r in self.rows.iter_mut() {
-                if width(&r[col]) >= w {
-                    let keep: String = r[col].chars().take(w - 2).collect();
-                    r[col] = format!("{}…", keep.trim_end());
+            // The widest columns come down together, to the next width or as far as needed.
+            let tied: Vec<usize> = eligible
+                .iter()
+                .copied()
+                .filter(|&i| widths[i] == top)
+                .collect();
+            let next = eligible
+                .iter()
+                .map(|&i| widths[i])
+                .filter(|&w| w < top)
+                .max()
+                .unwrap_or(0);
+            let share = (line - max).div_ceil(tied.len());
+            for &col in &tied {
+                let target = top
+                    .saturating_sub(share)
+                    .max(next)
+                    .max(floor(col))
+                    .min(top - 1);
+                for r in self.rows.iter_mut() {
+                    if width(&r[col]) > target {
+                        let keep: String = r[col].chars().take(target.saturating_sub(1)).collect();
+                        r[col] = format!("{}…", keep.trim_end());
+                    }
                 }
+                widths[col] = target;
             }
         }
     }
 
-    /// The table as markdown lines (no fence).
+    /// The table as markdown lines (no fence), its cells escaped as text.
     pub fn render(&self) -> String {
+        self.render_cells(md_text)
+    }
+
+    fn render_cells(&self, cell: fn(&str) -> String) -> String {
         let mut t = self.clone();
+        for r in t.rows.iter_mut() {
+            for c in r.iter_mut() {
+                *c = cell(c);
+            }
+        }
         for (i, a) in t.aligns.iter_mut().enumerate() {
             if *a == Align::Auto {
-                let cells: Vec<&String> = self
-                    .rows
-                    .iter()
-                    .map(|r| &r[i])
-                    .filter(|c| *c != "-")
-                    .collect();
+                let cells: Vec<&String> =
+                    t.rows.iter().map(|r| &r[i]).filter(|c| *c != "-").collect();
                 *a = if !cells.is_empty() && cells.iter().all(|c| numeric(c)) {
                     Align::Right
                 } else {
@@ -196,9 +248,9 @@ impl MdTable {
         out
     }
 
-    /// The table inside a fenced block.
+    /// The table inside a fenced block (where markup is inert).
     pub fn fenced(&self) -> String {
-        format!("```\n{}```\n", self.render())
+        format!("```\n{}```\n", self.render_cells(fenced_cell))
     }
 }
 

@@ -233,6 +233,14 @@ pub static RULES: &[Rule] = &[
         "Set app.region to a Region code such as us-east-1."
     ),
     rule!(
+        "DDB021",
+        Error,
+        Limits,
+        "Name the tool cannot carry safely",
+        "Names travel into table names, tags, documents and generated code: the application's name and entity names use letters, digits, `_`, `-` and `.` (the application's may have spaces), pattern ids likewise, and attribute names are 1 to 255 bytes without control characters.",
+        "Rename it within those characters; the message shows the name escaped."
+    ),
+    rule!(
         "DDB100",
         Info,
         AccessPatterns,

@@ -12,6 +12,9 @@ use crate::capacity::{self, MAX_ITEM_BYTES};
 use crate::design::{Design, Entity, IndexKind, ProjectionType};
 
 pub(super) fn check(d: &Design, s: &mut Sink) {
+    for (pointer, message) in crate::design::names::problems(d) {
+        s.push("DDB021", pointer, None, message);
+    }
     duplicates(d, s);
     references(d, s);
     ranges(d, s);

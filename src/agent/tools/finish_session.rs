@@ -41,10 +41,11 @@ impl Tool for FinishSession {
                 "give at least one lesson and one next step",
             ));
         }
+        let text = crate::render::markdown::md_text;
         let d = cx.state.design.as_ref();
         let mut doc = format!(
             "# Stage 5: lessons learned — {}\n\n",
-            d.map_or("session", |d| d.app.name.as_str())
+            text(d.map_or("session", |d| d.app.name.as_str()))
         );
         doc.push_str(&format!(
             "Design iterations: {}. Benchmark runs: {}. Cleanup: verified, nothing left running.\n\n",
@@ -53,11 +54,11 @@ impl Tool for FinishSession {
         ));
         doc.push_str("## Lessons learned\n\n");
         for l in &a.lessons {
-            doc.push_str(&format!("- {}\n", l.trim()));
+            doc.push_str(&format!("- {}\n", text(l.trim())));
         }
         doc.push_str("\n## Next steps\n\n");
         for n in &a.next_steps {
-            doc.push_str(&format!("- {}\n", n.trim()));
+            doc.push_str(&format!("- {}\n", text(n.trim())));
         }
         let path = cx.write(LESSONS_FILE, &doc)?;
         cx.ui.info(&format!("wrote {}", path.display()));

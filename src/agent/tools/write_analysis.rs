@@ -66,13 +66,16 @@ impl Tool for WriteAnalysis {
             &format!("]({}/{CHARTS_DIR}/", run.dir),
         );
         doc.push_str("\n## The architect's reading\n\n");
+        // The model's words are shown as text: no markup it (or a paste it quotes) carries
+        // can become a heading, a link or HTML.
+        let text = crate::render::markdown::md_text;
         for o in &a.observations {
-            doc.push_str(&format!("- {}\n", o.trim()));
+            doc.push_str(&format!("- {}\n", text(o.trim())));
         }
         if !a.recommendations.is_empty() {
             doc.push_str("\n### Recommendations and their trade-offs\n\n");
             for r in &a.recommendations {
-                doc.push_str(&format!("- {}\n", r.trim()));
+                doc.push_str(&format!("- {}\n", text(r.trim())));
             }
         }
         let problems = crate::render::markdown::check_tables(&doc);
