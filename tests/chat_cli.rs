@@ -383,3 +383,115 @@ fn a_damaged_ledger_is_never_read_as_nothing_live() {
     );
     let _ = std::fs::remove_dir_all(&ws);
 }
+
+/// Secrets typed into the chat (an OpenAI key, an AWS secret key and session token) are kept
+/// nowhere: not in session.json, the transcript or the history file, and not sent to the
+/// model; the words around them are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_typed_into_the_chat_never_reach_disk_or_the_model() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(common::sse(&[json!({"content": "Noted."})]))
+        .mount(&server)
+        .await;
+    let ws = common::scratch("chat-secrets");
+    let base = format!("{}/v1", server.uri());
+    let ws_s = ws.to_str().unwrap().to_string();
+    let openai = "sk-proj-Zq81vXc0mTt4Lw9BkR2nYp7Hd3Fa6Ue";
+    let aws_secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq81vXc0mT";
+    let token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD8";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ddb-architect"))
+        .args(["chat", "--local", "--base-url", &base, "--workspace", &ws_s])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("OPENAI_BASE_URL")
+        .env("OPENAI_API_KEY", openai)
+        .env("AWS_SECRET_ACCESS_KEY", aws_secret)
+        .env("AWS_SESSION_TOKEN", token)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run ddb-architect");
+    let typed = format!(
+        "my keys are {openai} and {aws_secret} with token {token}, keep them safe\n/quit\n"
+    );
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(typed.as_bytes()).unwrap();
+    drop(stdin);
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
+        .await
+        .expect("join");
+    succeeded(&out);
+    for file in ["session.json", "transcript.jsonl", "history.txt"] {
+        let text = std::fs::read_to_string(ws.join(file)).unwrap_or_default();
+        assert!(
+            text.contains("keep them safe"),
+            "{file} keeps the words: {text}"
+        );
+        for secret in [openai, aws_secret, token] {
+            assert!(!text.contains(secret), "{file} holds a secret: {text}");
+        }
+    }
+    for r in server.received_requests().await.unwrap() {
+        let body = String::from_utf8_lossy(&r.body).into_owned();
+        for secret in [openai, aws_secret, token] {
+            assert!(!body.contains(secret), "the model was sent a secret");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&ws);
+}
+
+/// A damaged session.json is reported with the way out, and a transcript cut off mid-line by
+/// a crash is repaired before anything is appended to it.
+#[test]
+fn a_damaged_session_names_the_way_out_and_a_cut_transcript_is_repaired() {
+    let ws = common::scratch("chat-damaged-session");
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::write(
+        ws.join("session.json"),
+        "{\"version\": 1, \"stage\": \"requir",
+    )
+    .unwrap();
+    let ws_s = ws.to_str().unwrap().to_string();
+    let base = format!("http://127.0.0.1:{}/v1", free_port());
+    let out = run(
+        &[
+            "chat",
+            "--local",
+            "--resume",
+            "--base-url",
+            &base,
+            "--workspace",
+            &ws_s,
+        ],
+        "",
+    );
+    let err = text(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(err.contains("is damaged"), "{err}");
+    assert!(
+        err.contains("move it aside") && err.contains(".damaged"),
+        "{err}"
+    );
+    assert!(err.contains("ledger") && err.contains("cleanup"), "{err}");
+
+    // Moved aside, a new session starts; the transcript's cut last line goes to .corrupt.
+    std::fs::rename(ws.join("session.json"), ws.join("session.json.damaged")).unwrap();
+    std::fs::write(
+        ws.join("transcript.jsonl"),
+        "{\"v\":1,\"seq\":1,\"ts\":\"2026-01-01T00:00:00Z\",\"type\":\"note\",\"payload\":{}}\n{\"v\":1,\"seq\":2,\"ty",
+    )
+    .unwrap();
+    let out = run(
+        &["chat", "--local", "--base-url", &base, "--workspace", &ws_s],
+        "/quit\n",
+    );
+    succeeded(&out);
+    let transcript = std::fs::read_to_string(ws.join("transcript.jsonl")).unwrap();
+    for line in transcript.lines() {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    }
+    let corrupt = std::fs::read_to_string(ws.join("transcript.jsonl.corrupt")).unwrap();
+    assert_eq!(corrupt, "{\"v\":1,\"seq\":2,\"ty\n");
+    let _ = std::fs::remove_dir_all(&ws);
+}

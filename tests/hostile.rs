@@ -214,3 +214,117 @@ fn markup_in_a_design_stays_text_in_the_documents() {
         assert!(problems.is_empty(), "{name}: {problems:?}");
     }
 }
+
+/// Each kind of broken file gets a message that says where and what to do, not a parser's
+/// internals: a byte-order mark is fine, UTF-16 and stray bytes are named, a number too
+/// precise names its field and the limit, and absurd or empty values are findings.
+#[test]
+fn every_bad_input_gets_a_clear_error() {
+    use ddb_architect::design::{self, LoadError};
+    let dir = common::scratch("hostile-inputs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let shop = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/online-shop.json"),
+    )
+    .unwrap();
+    let load = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        design::load_file(&path)
+    };
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(shop.as_bytes());
+    assert!(
+        load("bom.json", &bom).is_ok(),
+        "a UTF-8 byte-order mark is accepted"
+    );
+
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in shop.encode_utf16() {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    let e = load("utf16.json", &utf16).unwrap_err().to_string();
+    assert!(
+        e.contains("UTF-16") && e.contains("save the file as UTF-8"),
+        "{e}"
+    );
+
+    let mut stray = shop.as_bytes().to_vec();
+    stray.insert(300, 0xFF);
+    let e = load("stray.json", &stray).unwrap_err().to_string();
+    assert!(e.contains("byte offset 300") && e.contains("0xFF"), "{e}");
+
+    let e = load(
+        "precise.json",
+        shop.replacen("\"peak_rps\": 40", "\"peak_rps\": 4e-400", 1)
+            .as_bytes(),
+    )
+    .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        matches!(&e, LoadError::Shape { pointer, .. } if pointer.ends_with("/peak_rps")),
+        "the field is named without serde's internals: {text}"
+    );
+    assert!(
+        text.contains("28 significant digits") && text.contains("38"),
+        "{text}"
+    );
+
+    for (edit, rule, field) in [
+        (
+            (
+                "\"item_count\": 10000",
+                "\"item_count\": 9223372036854775807",
+            ),
+            "DDB018",
+            "/item_count",
+        ),
+        (
+            ("\"peak_rps\": 40", "\"peak_rps\": 1000000000000000"),
+            "DDB018",
+            "/peak_rps",
+        ),
+    ] {
+        let d = load("absurd.json", shop.replacen(edit.0, edit.1, 1).as_bytes()).unwrap();
+        let report = ddb_architect::rules::check(&d);
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.rule == rule && f.pointer.ends_with(field)),
+            "{edit:?}: {:?}",
+            report.findings
+        );
+    }
+    for (edit, field) in [
+        (("\"name\": \"CustomerId\"", "\"name\": \"\""), "/name"),
+        (("\"id\": \"AP1\"", "\"id\": \"\""), "/id"),
+    ] {
+        let e = load("empty.json", shop.replacen(edit.0, edit.1, 1).as_bytes()).unwrap_err();
+        assert!(
+            matches!(&e, LoadError::Name { pointer, .. } if pointer.ends_with(field)),
+            "{edit:?}: {e}"
+        );
+    }
+    // Beyond DynamoDB's own sizes: refused before any work, the place named.
+    let mut v: Value = serde_json::from_str(&shop).unwrap();
+    v["app"]["description"] = json!("x".repeat(401 * 1024));
+    let e = load("long.json", v.to_string().as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("/app/description") && e.contains("400 KB"),
+        "{e}"
+    );
+    let mut v: Value = serde_json::from_str(&shop).unwrap();
+    let gsi = v["tables"][0]["global_secondary_indexes"][0].clone();
+    v["tables"][0]["global_secondary_indexes"] = Value::Array(vec![gsi; 101]);
+    let e = load("gsis.json", v.to_string().as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("/tables/0/global_secondary_indexes") && e.contains("20 global"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -80,6 +80,7 @@ pub struct Engine {
     pub workspace: Workspace,
     model: Arc<dyn Model>,
     transcript: Writer,
+    redactor: Redactor,
     rt: &'static tokio::runtime::Runtime,
     interruptible: bool,
 }
@@ -174,10 +175,8 @@ impl Engine {
             (None, false) => State::new(o.local, o.profile.clone()),
         };
         let rt = crate::os::runtime::get().map_err(|e| EngineError::Runtime(e.to_string()))?;
-        let mut transcript = Writer::open(
-            &o.workspace.file(TRANSCRIPT_FILE),
-            Redactor::new(o.secrets.clone()),
-        )?;
+        let redactor = Redactor::new(o.secrets.clone());
+        let mut transcript = Writer::open(&o.workspace.file(TRANSCRIPT_FILE), redactor.clone())?;
         let tools_hash =
             transcript::hash(&serde_json::to_string(&tools::specs()).unwrap_or_default());
         let mut payload = transcript::session_payload(
@@ -201,11 +200,18 @@ impl Engine {
             workspace: o.workspace,
             model,
             transcript,
+            redactor,
             rt,
             interruptible: o.interruptible,
         };
         engine.save()?;
         Ok(engine)
+    }
+
+    /// `text` with every known secret (the API key, AWS keys and tokens in the environment,
+    /// anything shaped like a key) replaced by `[redacted]`.
+    pub fn redact(&self, text: &str) -> String {
+        self.redactor.redact(text)
     }
 
     /// The transcript file.
@@ -224,6 +230,10 @@ impl Engine {
 
     /// Handle one line the person typed.
     pub fn handle(&mut self, input: &str, ui: &mut dyn Ui) -> Result<TurnEnd, EngineError> {
+        // A secret the person pastes is never kept or sent on: not in session.json, the
+        // transcript, the model's request or any document made from it.
+        let redacted = self.redact(input);
+        let input = redacted.as_str();
         if self.state.complete {
             ui.info("This session is complete. Start a new one with another --workspace.");
             return Ok(TurnEnd::Complete);
@@ -365,6 +375,12 @@ impl Engine {
                 }
             };
             ui.end_reply();
+            // A secret the model repeats (from a paste) goes no further than the screen.
+            let mut reply = reply;
+            reply.text = self.redact(&reply.text);
+            for c in &mut reply.tool_calls {
+                c.arguments = self.redact(&c.arguments);
+            }
             self.transcript.record(
                 "model_response",
                 serde_json::to_value(&reply).unwrap_or_default(),

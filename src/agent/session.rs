@@ -370,8 +370,19 @@ impl Workspace {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
         };
-        let state: State = serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not a session state file: {e}", path.display()))?;
+        let state: State = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{} is damaged ({e}).\nTo go on: move it aside (mv {} {}.damaged), then start a \
+                 new session with `ddb-architect chat --workspace {}`. The workspace's ledger \
+                 (ledger.json) is kept, so /cleanup in the new session, or `ddb-architect \
+                 cleanup --workspace {}`, still removes everything the old session created.",
+                path.display(),
+                path.display(),
+                path.display(),
+                self.dir.display(),
+                self.dir.display()
+            )
+        })?;
         if state.version != STATE_VERSION {
             return Err(format!(
                 "{} has version {} (this build reads {STATE_VERSION})",

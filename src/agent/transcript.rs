@@ -252,6 +252,38 @@ pub fn now_iso() -> String {
     )
 }
 
+/// The file a cut-off last line of a transcript is moved to.
+pub fn corrupt_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".corrupt");
+    path.with_file_name(name)
+}
+
+/// A crash mid-write leaves a last line with no newline: appending after it would glue the
+/// next record onto it and spoil both. The partial line is moved to `<file>.corrupt` (kept
+/// for inspection, appended to if it exists) and cut from the transcript.
+fn repair_cut_line(path: &Path) -> std::io::Result<()> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if bytes.is_empty() || bytes.ends_with(b"\n") {
+        return Ok(());
+    }
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let mut corrupt = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(corrupt_path(path))?;
+    corrupt.write_all(&bytes[keep..])?;
+    corrupt.write_all(b"\n")?;
+    corrupt.flush()?;
+    let f = OpenOptions::new().write(true).open(path)?;
+    f.set_len(keep as u64)?;
+    f.sync_all()
+}
+
 /// Appends envelopes to a transcript file.
 pub struct Writer {
     path: PathBuf,
@@ -270,6 +302,7 @@ impl Writer {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
+        repair_cut_line(path).map_err(io)?;
         let seq = match File::open(path) {
             Ok(f) => BufReader::new(f).lines().count() as u64,
             Err(_) => 0,

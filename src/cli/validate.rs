@@ -120,6 +120,7 @@ fn load_error_json(file: &Path, e: &LoadError) -> serde_json::Value {
         LoadError::Format { found } => {
             json!({"kind": "format", "found": found, "message": e.to_string()})
         }
+        LoadError::Encoding { message } => json!({"kind": "encoding", "message": message}),
         LoadError::Name { pointer, message } => {
             json!({"kind": "name", "pointer": pointer, "message": message})
         }

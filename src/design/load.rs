@@ -46,8 +46,15 @@ pub enum LoadError {
         /// The nearest valid name, for a misspelt field or value.
         suggestion: Option<String>,
     },
-    /// A name the tool cannot carry safely into table names, documents and generated code;
-    /// the message shows it escaped and says what is allowed.
+    /// The file is not UTF-8 text.
+    #[error("{message}")]
+    Encoding {
+        /// Where and what, with the fix.
+        message: String,
+    },
+    /// A name the tool cannot carry safely into table names, documents and generated code, or
+    /// a value beyond DynamoDB's own sizes; the message shows it escaped and says what is
+    /// allowed.
     #[error("at {pointer}: {message}")]
     Name {
         /// JSON pointer to the name.
@@ -75,15 +82,56 @@ fn suggestion_text(s: &Option<String>) -> String {
 
 /// Read and parse the design document at `path`.
 pub fn load_file(path: &Path) -> Result<Design, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    parse(&text)
+    parse(&utf8(&bytes)?)
+}
+
+/// The text of a file that must be UTF-8 (a UTF-8 byte-order mark is allowed); anything else
+/// is named with where it goes wrong and how to fix it.
+pub fn utf8(bytes: &[u8]) -> Result<String, LoadError> {
+    let resave = "save the file as UTF-8 (in most editors: Save As, encoding UTF-8)";
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(LoadError::Encoding {
+            message: format!(
+                "the file is UTF-16 (it starts with a UTF-16 byte-order mark): {resave}"
+            ),
+        });
+    }
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    match std::str::from_utf8(body) {
+        Ok(t) => Ok(t.to_string()),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let before = &body[..at];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = at
+                - before
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1)
+                + 1;
+            let zeros = body.iter().take(64).filter(|&&b| b == 0).count();
+            let hint = if zeros > 8 {
+                " (it looks like UTF-16)".to_string()
+            } else {
+                format!(" (byte 0x{:02X})", body.get(at).copied().unwrap_or(0))
+            };
+            Err(LoadError::Encoding {
+                message: format!(
+                    "the file is not UTF-8 text: byte offset {at} (line {line}, column {column}){hint}: {resave}"
+                ),
+            })
+        }
+    }
 }
 
 /// Parse a design document from JSON text.
 pub fn parse(text: &str) -> Result<Design, LoadError> {
+    // Editors on Windows start UTF-8 files with a byte-order mark; it is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // A first untyped pass gives syntax errors on their own and lets the format version be
     // checked before field names from a newer format are reported as unknown.
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| LoadError::Syntax {
@@ -91,6 +139,7 @@ pub fn parse(text: &str) -> Result<Design, LoadError> {
         column: e.column(),
         message: strip_position(&e.to_string()),
     })?;
+    too_large(&value, &mut String::new())?;
     if let Some(format) = value.get("format")
         && format.as_u64() != Some(u64::from(FORMAT_VERSION))
         && (format.is_number() || format.is_string())
@@ -101,9 +150,10 @@ pub fn parse(text: &str) -> Result<Design, LoadError> {
     }
     let de = &mut serde_json::Deserializer::from_str(text);
     let design: Design = serde_path_to_error::deserialize(de).map_err(|e| {
-        let pointer = json_pointer(e.path());
+        // Exact numbers pass through serde_json's private wrapper, which the path names.
+        let pointer = json_pointer(e.path()).replace("/$serde_json::private::Number", "");
         let inner = e.into_inner();
-        let message = strip_position(&inner.to_string());
+        let message = number_message(strip_position(&inner.to_string()));
         let suggestion = nearest_expected(&message);
         LoadError::Shape {
             pointer,
@@ -117,6 +167,84 @@ pub fn parse(text: &str) -> Result<Design, LoadError> {
         return Err(LoadError::Name { pointer, message });
     }
     Ok(design)
+}
+
+/// Longest text anywhere in a design: DynamoDB's largest item (400 KB) — no name, example value
+/// or description can be longer than an item.
+pub const MAX_TEXT_BYTES: usize = 400 * 1024;
+/// Most entries in any list of a design (entities, attributes, patterns, tables): four times
+/// AWS's default quota of 2,500 tables per Region.
+pub const MAX_LIST: usize = 10_000;
+/// Most secondary indexes of one kind on a table: five times DynamoDB's default quota of 20
+/// global secondary indexes (local ones are limited to 5).
+pub const MAX_INDEXES: usize = 100;
+
+/// Refuse a document beyond DynamoDB's own sizes before any work is done on it, naming where.
+fn too_large(v: &serde_json::Value, at: &mut String) -> Result<(), LoadError> {
+    use serde_json::Value;
+    let refuse = |at: &str, message: String| LoadError::Name {
+        pointer: at.to_string(),
+        message,
+    };
+    match v {
+        Value::String(s) if s.len() > MAX_TEXT_BYTES => Err(refuse(
+            at,
+            format!(
+                "a text of {} KB is longer than DynamoDB's largest item (400 KB); shorten it",
+                s.len() / 1024
+            ),
+        )),
+        Value::Array(items) => {
+            let indexes = at.ends_with("_secondary_indexes");
+            let max = if indexes { MAX_INDEXES } else { MAX_LIST };
+            if items.len() > max {
+                return Err(refuse(
+                    at,
+                    format!(
+                        "{} entries; this tool reads at most {max} here ({})",
+                        items.len(),
+                        if indexes {
+                            "DynamoDB's default quota is 20 global and 5 local secondary indexes"
+                        } else {
+                            "AWS's default quota is 2,500 tables per Region"
+                        }
+                    ),
+                ));
+            }
+            for (i, x) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                too_large(x, at)?;
+                at.truncate(len);
+            }
+            Ok(())
+        }
+        Value::Object(map) => {
+            for (k, x) in map {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape_pointer(k));
+                too_large(x, at)?;
+                at.truncate(len);
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// rust_decimal's words for a number it cannot hold, as a person can act on them.
+fn number_message(message: String) -> String {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("precision") || lower.contains("exceeds") || lower.contains("overflow") {
+        format!(
+            "the number has more digits than this tool keeps: at most 28 significant digits \
+             (DynamoDB's own numbers allow 38, but no rate, size or price needs that many); \
+             round it ({message})"
+        )
+    } else {
+        message
+    }
 }
 
 /// serde_json appends " at line L column C"; we report the position separately.

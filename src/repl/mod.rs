@@ -508,7 +508,8 @@ fn next_input(engine: &Engine, ui: &mut Terminal, history: &std::path::Path) -> 
             continue;
         }
         if let Some(e) = &mut ui.answers.editor {
-            let _ = e.add_history_entry(pending.as_str());
+            // The history file keeps what was typed, minus any secret in it.
+            let _ = e.add_history_entry(engine.redact(&pending).as_str());
             let _ = e.save_history(history);
         }
         return Input::Said(pending);

@@ -210,6 +210,14 @@ fn references(d: &Design, s: &mut Sink) {
     }
 }
 
+/// Most calls per second one access pattern may state: a hundred million, hundreds of times
+/// the largest per-table quota AWS documents raising to; a larger figure is a typo, and the
+/// arithmetic on it would be meaningless.
+pub const MAX_PATTERN_RPS: u64 = 100_000_000;
+/// Most items an entity may state: a thousand trillion, beyond any real table (even one byte
+/// per item would be a petabyte).
+pub const MAX_ITEM_COUNT: u64 = 1_000_000_000_000_000;
+
 fn ranges(d: &Design, s: &mut Sink) {
     let sla = &d.app.sla;
     for (field, v) in [
@@ -238,6 +246,18 @@ fn ranges(d: &Design, s: &mut Sink) {
         );
     }
     for (ei, e) in d.entities.iter().enumerate() {
+        if e.item_count > MAX_ITEM_COUNT {
+            s.push(
+                "DDB018",
+                format!("{}/item_count", ptr::entity(ei)),
+                Some(&e.name),
+                format!(
+                    "{}: item_count {} is beyond any real table (this tool's limit is \
+                     {MAX_ITEM_COUNT})",
+                    e.name, e.item_count
+                ),
+            );
+        }
         if e.identity.is_empty() {
             s.push(
                 "DDB018",
@@ -280,6 +300,19 @@ fn ranges(d: &Design, s: &mut Sink) {
                 format!("{pp}/peak_rps"),
                 Some(&p.id),
                 format!("{}: peak_rps must be positive, not {}", p.id, p.peak_rps),
+            );
+        }
+        if p.peak_rps > Decimal::from(MAX_PATTERN_RPS) {
+            s.push(
+                "DDB018",
+                format!("{pp}/peak_rps"),
+                Some(&p.id),
+                format!(
+                    "{}: peak_rps {} is beyond what any DynamoDB table is allowed to serve (this \
+                     tool's limit is {MAX_PATTERN_RPS} per second; AWS's default on-demand quota \
+                     is 40,000 read and 40,000 write request units per table)",
+                    p.id, p.peak_rps
+                ),
             );
         }
         if let Some(avg) = p.average_rps
