@@ -39,9 +39,22 @@ fn bump(ex: &str, by: u64) -> String {
     }
 }
 
+/// Longest sample a document shows: a table cell is read, not copied; a 400 KB example is
+/// shown by its start, and the work of showing it does not grow with its size.
+pub const SHOWN_CHARS: usize = 64;
+
+/// `text` cut to [`SHOWN_CHARS`] characters (with an ellipsis when cut).
+pub fn shown(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+    }
+}
+
 /// The sample value of `a` for item number `row` (0-based), as display text.
 pub fn value(d: &Design, a: &Attribute, row: u64) -> String {
     if let Some(ex) = example(d, a) {
+        let ex = &shown(ex);
         if row == 0 {
             return ex.to_string();
         }

@@ -241,7 +241,7 @@ pub fn stage1(d: &Design) -> Result<String, RenderError> {
                         crate::design::Estimate::Guess => "guess",
                     }
                     .to_string(),
-                    a.example.clone().unwrap_or_default(),
+                    a.example.as_deref().map(samples::shown).unwrap_or_default(),
                 ]);
             }
             json!({
