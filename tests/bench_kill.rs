@@ -130,11 +130,17 @@ async fn a_killed_benchmark_sends_nothing_more() {
             .filter(|t| **t > killed + Duration::from_millis(300))
             .count();
         assert_eq!(late, 0, "round {round}: requests after the kill");
-        assert_eq!(
-            common::workers_running(&ws.join("lambda_function.py")),
-            0,
-            "round {round}: workers outlived the benchmark"
-        );
+        // Stopped sending at once (above); gone within the benchmark's own grace for a
+        // stopping worker (15 s), however busy the machine: a worker still finishing its calls
+        // in flight when two benchmarks and their emulator share two cores can take seconds.
+        let grace = Instant::now();
+        while common::workers_running(&ws.join("lambda_function.py")) > 0 {
+            assert!(
+                grace.elapsed() < Duration::from_secs(15),
+                "round {round}: workers outlived the benchmark"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
     local.stop().await;
