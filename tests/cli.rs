@@ -197,7 +197,26 @@ fn cost_prints_conventions_tables_and_totals() {
 
 #[test]
 fn cost_explains_an_unknown_region_and_bad_options() {
+    // The built-in table has no eu-west-1: us-east-1's prices stand in, said in every output.
     let out = bin(&["cost", "examples/team-chat.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("standing in for eu-west-1") && report.contains("--prices"),
+        "{report}"
+    );
+    let out = bin(&["cost", "examples/team-chat.json", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["monthly"]["prices"]["region"], "us-east-1");
+    assert_eq!(v["monthly"]["prices"]["stand_in_for"], "eu-west-1");
+    // A price file the person names must price the Region.
+    let out = bin(&[
+        "cost",
+        "examples/team-chat.json",
+        "--prices",
+        "prices/aws-prices.json",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let e = text(&out.stderr);
     assert!(
@@ -580,4 +599,15 @@ fn two_commands_on_one_workspace_lose_no_ledger_entries() {
         assert_eq!(text(&out.stdout).matches("| deleted").count(), 8);
     }
     let _ = std::fs::remove_dir_all(&ws);
+}
+
+/// `cost` prices every shipped example out of the box, whatever its Region.
+#[test]
+fn cost_works_on_every_shipped_example() {
+    for ex in ["online-shop", "team-chat", "greenhouse-iot"] {
+        let path = format!("examples/{ex}.json");
+        let out = bin(&["cost", &path, "--benchmark"]);
+        assert_eq!(out.status.code(), Some(0), "{ex}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("Prices: "), "{ex}");
+    }
 }

@@ -59,6 +59,33 @@ pub struct PriceTable {
     pub retrieved: String,
     /// The prices.
     pub prices: RegionPrices,
+    /// The Region asked for, when the built-in table has no sourced prices for it and these
+    /// (us-east-1's) stand in: request units and storage are the same everywhere, dollars are
+    /// not, and every report says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stand_in_for: Option<String>,
+}
+
+/// The Region whose prices stand in for a Region the built-in table does not price.
+pub const STAND_IN_REGION: &str = "us-east-1";
+
+impl PriceTable {
+    /// Where the prices come from, as every report states it.
+    pub fn label(&self) -> String {
+        match &self.stand_in_for {
+            None => format!(
+                "{} {} ({}, retrieved {})",
+                self.region, self.currency, self.source, self.retrieved
+            ),
+            Some(asked) => format!(
+                "{} {} standing in for {asked}, which the built-in table does not price ({}, \
+                 retrieved {}); request units and storage are the same in every Region, the \
+                 dollars are not: pass --prices FILE (the shape of prices/aws-prices.json) for \
+                 {asked}'s",
+                self.region, self.currency, self.source, self.retrieved
+            ),
+        }
+    }
 }
 
 /// Why prices could not be had.
@@ -125,6 +152,17 @@ impl PriceFile {
         }
     }
 
+    /// The built-in prices of `region`, or us-east-1's standing in (and labelled so) when the
+    /// table has no sourced prices for it: a design in any Region can be priced out of the box.
+    pub fn built_in_or_stand_in(region: &str) -> Result<PriceTable, PriceError> {
+        let file = Self::built_in()?;
+        file.region(region, "built-in prices").or_else(|_| {
+            let mut t = file.region(STAND_IN_REGION, "built-in prices")?;
+            t.stand_in_for = Some(region.to_string());
+            Ok(t)
+        })
+    }
+
     /// The prices of one Region.
     pub fn region(&self, region: &str, file: &str) -> Result<PriceTable, PriceError> {
         match self.regions.get(region) {
@@ -134,6 +172,7 @@ impl PriceFile {
                 source: self.source.clone(),
                 retrieved: self.retrieved.clone(),
                 prices: prices.clone(),
+                stand_in_for: None,
             }),
             None => Err(PriceError::UnknownRegion {
                 region: region.to_string(),

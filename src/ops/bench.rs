@@ -607,12 +607,7 @@ fn write_stage4(
     compare_with: Option<&[Summary]>,
 ) -> Result<(), String> {
     let design = &plan.design;
-    let prices = PriceFile::built_in()
-        .and_then(|f| {
-            f.region(&design.app.region, "built-in prices")
-                .or_else(|_| f.region("us-east-1", "built-in prices"))
-        })
-        .map_err(|e| e.to_string())?;
+    let prices = PriceFile::built_in_or_stand_in(&design.app.region).map_err(|e| e.to_string())?;
     let text = analysis::stage4(design, info, summaries, compare_with, &prices)
         .map_err(|e| e.to_string())?;
     write(plan.out.join(analysis::STAGE4_FILE), text)

@@ -78,9 +78,15 @@ pub enum CostError {
 pub fn run(plan: &Plan) -> Result<Priced, CostError> {
     let design = &plan.design;
     let region = plan.region.as_deref().unwrap_or(&design.app.region);
-    let prices = PriceFile::load(plan.prices.as_deref())
-        .and_then(|(file, name)| file.region(region, &name))
-        .map_err(|e| CostError::Prices(e.to_string()))?;
+    // A file the person names must price the Region; the built-in table stands us-east-1 in
+    // for a Region it does not price, labelled in every output.
+    let prices = match plan.prices.as_deref() {
+        Some(path) => {
+            PriceFile::load(Some(path)).and_then(|(file, name)| file.region(region, &name))
+        }
+        None => PriceFile::built_in_or_stand_in(region),
+    }
+    .map_err(|e| CostError::Prices(e.to_string()))?;
     let monthly = cost::estimate(design, &prices);
     let benchmark = match &plan.benchmark {
         None => None,

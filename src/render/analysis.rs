@@ -388,7 +388,7 @@ pub fn stage4(
         "detail_table": detail.fenced(),
         "bars": super::charts::text_bars(&ran),
         "hours": HOURS_PER_MONTH,
-        "prices": format!("{} {}, {}, retrieved {}", prices.region, prices.currency, prices.source, prices.retrieved),
+        "prices": prices.label(),
         "cost_patterns": cost_patterns.fenced(),
         "cost_tables": cost_tables.fenced(),
         "cost_notes": notes,

@@ -14,7 +14,12 @@ use crate::design::Design;
 /// One benchmark run's estimated cost in words ("about $1.23" and `note`), at the built-in
 /// prices of `region`, for plans and approvals.
 pub fn benchmark_cost_text(d: &Design, region: &str, plan: &BenchmarkPlan, note: &str) -> String {
-    match PriceFile::built_in().and_then(|f| f.region(region, "built-in prices")) {
+    match PriceFile::built_in_or_stand_in(region) {
+        Ok(p) if p.stand_in_for.is_some() => format!(
+            "about ${} at {} rates (no built-in prices for {region}){note}",
+            usd(estimate_benchmark(d, &p, plan).total),
+            p.region
+        ),
         Ok(p) => format!(
             "about ${}{note}",
             usd(estimate_benchmark(d, &p, plan).total)
@@ -35,9 +40,10 @@ fn target_name(table: &str, index: Option<&str>) -> String {
 /// The conventions line every report carries.
 pub fn conventions(r: &CostReport) -> String {
     format!(
-        "Prices: {} {} ({}, retrieved {}). Month: {} hours. GB = 2^30 bytes. \
-         {STORAGE_OVERHEAD_BYTES} bytes of overhead per item and index entry. No free tier assumed.",
-        r.prices.region, r.prices.currency, r.prices.source, r.prices.retrieved, r.hours_per_month
+        "Prices: {}. Month: {} hours. GB = 2^30 bytes. {STORAGE_OVERHEAD_BYTES} bytes of \
+         overhead per item and index entry. No free tier assumed.",
+        r.prices.label(),
+        r.hours_per_month
     )
 }
 

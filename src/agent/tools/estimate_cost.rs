@@ -62,6 +62,12 @@ impl Tool for EstimateCost {
         })?;
         let m = &priced.monthly;
         let usd = crate::render::usd;
+        if let Some(asked) = &m.prices.stand_in_for {
+            cx.ui.info(&format!(
+                "no built-in prices for {asked}: dollars below are at {} rates",
+                m.prices.region
+            ));
+        }
         cx.ui.info(&format!(
             "monthly at peak: ${} (requests ${}, storage ${}) against a budget of ${}; one \
              benchmark run: ${}",
