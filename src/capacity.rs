@@ -105,18 +105,35 @@ pub fn index_entry_bytes(entity: &Entity, table: &Table, index: &Index) -> u64 {
     }
 }
 
+/// Size of the entry one call of `pattern` writes into, or reads from, `index`: the whole
+/// item as the pattern sees it (its `item_kb`, else the entity's size) when the index projects
+/// ALL; otherwise only the keys and the included attributes, never the whole item.
+pub fn pattern_entry_bytes(
+    design: &Design,
+    pattern: &AccessPattern,
+    entity: &Entity,
+    table: &Table,
+    index: &Index,
+) -> Option<u64> {
+    match index.projection.ty {
+        ProjectionType::All => pattern_item_bytes(design, pattern),
+        ProjectionType::KeysOnly | ProjectionType::Include => {
+            Some(index_entry_bytes(entity, table, index))
+        }
+    }
+}
+
 /// Bytes one call of a read pattern reads: a Query sums `items_per_query` items (or index
 /// entries when it reads an index), a GetItem reads one item.
 pub fn read_bytes_per_call(design: &Design, pattern: &AccessPattern) -> Option<u64> {
     let mut one = pattern_item_bytes(design, pattern)?;
-    if pattern.item_kb.is_none()
-        && let Some(target) = &pattern.target
+    if let Some(target) = &pattern.target
         && let Some(index_name) = &target.index
         && let Some(table) = design.table(&target.table)
         && let Some((_, index)) = table.index(index_name)
         && let Some(entity) = design.entity(&pattern.entity)
     {
-        one = index_entry_bytes(entity, table, index);
+        one = pattern_entry_bytes(design, pattern, entity, table, index)?;
     }
     let items = match pattern.api {
         crate::design::Api::Query | crate::design::Api::Scan => {

@@ -244,3 +244,41 @@ fn a_benchmark_run_is_costed_from_its_plan() {
     assert_eq!(e.read_cost, d("0.00025"));
     assert!(e.total > e.write_cost + e.read_cost);
 }
+
+/// An index entry is sized by what the index holds: with ALL, the item as the pattern writes
+/// it (its item_kb); with KEYS_ONLY, the keys alone, whatever the item's size. A 4 KB put
+/// pays 4 WRU on the table, 4 on an ALL index and 1 on the KEYS_ONLY one.
+#[test]
+fn index_entries_follow_the_pattern_item_size_only_when_they_project_all() {
+    let mut v = base();
+    push(
+        &mut v,
+        "/tables/1/global_secondary_indexes",
+        json!({
+        "name": "OrdersByStatus", "purpose": "x",
+        "partition_key": {"name": "Status", "type": "S"}, "projection": {"type": "ALL"}}),
+    );
+    set(&mut v, "/access_patterns/2/item_kb", json!(4));
+    let dz = design(&v);
+    let u = cost::op_units(&dz, &dz.access_patterns[2]).expect("units");
+    assert_eq!(u.table_write, d("4"));
+    assert_eq!(u.indexes["OrdersByStatus"], d("4"), "ALL: the 4 KB item");
+    assert_eq!(u.indexes["OrdersByCustomer"], d("1"), "KEYS_ONLY: the keys");
+}
+
+/// A Query of a KEYS_ONLY index reads key-only entries even when the pattern says its items
+/// are 2 KB: 10 entries of 118 B are 1,180 B, one 4 KB unit, 0.5 RRU eventually consistent
+/// (not 20 KB and 2.5 RRU).
+#[test]
+fn a_keys_only_index_query_never_reads_whole_items() {
+    let mut v = base();
+    set(&mut v, "/access_patterns/1/item_kb", json!(2));
+    let dz = design(&v);
+    let ap2 = &dz.access_patterns[1];
+    assert_eq!(
+        ddb_architect::capacity::read_bytes_per_call(&dz, ap2),
+        Some(1180)
+    );
+    let u = cost::op_units(&dz, ap2).expect("units");
+    assert_eq!(u.indexes["OrdersByCustomer"], d("0.5"));
+}

@@ -162,7 +162,7 @@ pub fn op_units(d: &Design, p: &AccessPattern) -> Option<OpUnits> {
         for (_, ix) in table.indexes() {
             let n = capacity::index_writes_per_op(p, entity, ix);
             if n > 0 {
-                let entry = capacity::index_entry_bytes(entity, table, ix);
+                let entry = capacity::pattern_entry_bytes(d, p, entity, table, ix)?;
                 let u = capacity::write_units(entry).saturating_mul(n);
                 units.indexes.insert(ix.name.clone(), Decimal::from(u));
             }
