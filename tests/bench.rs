@@ -884,3 +884,50 @@ fn a_query_cost_gap_names_its_sort_key_range() {
         "{note}"
     );
 }
+
+/// Two PutItem patterns on one entity create items in ranges of their own: neither re-puts
+/// the other's keys (an overwrite costs and measures differently from a new item).
+#[test]
+fn two_put_patterns_on_one_entity_write_their_own_keys() {
+    let mut v = common::base();
+    let put = v["access_patterns"][2].clone();
+    assert_eq!(
+        put["api"], "PutItem",
+        "the base design's third pattern is a put"
+    );
+    let mut second = put.clone();
+    second["id"] = serde_json::json!("AP3b");
+    v["access_patterns"].as_array_mut().unwrap().push(second);
+    let d = common::design(&v);
+    let mut o = Options::new("x");
+    o.duration_s = 10.0;
+    o.warmup_s = 2.0;
+    let shards = 3;
+    let w = spec::build(&d, &o, shards).expect("workload").remove(0);
+    let puts: Vec<&spec::PatternSpec> = w
+        .patterns
+        .iter()
+        .filter(|p| p.api == "PutItem" && p.entity == put["entity"].as_str().unwrap())
+        .collect();
+    assert_eq!(puts.len(), 2);
+    let es = w
+        .entities
+        .iter()
+        .find(|e| e.name == puts[0].entity)
+        .unwrap();
+    assert!(
+        puts[0].fresh_from >= es.count + es.reserve,
+        "past the loaded items"
+    );
+    // The handler numbers a pattern's items fresh_from + k * shards + shard: the first
+    // pattern's last possible item (all its calls, at the total rate) stays below the second's first.
+    let rate: f64 = puts[0].rate * f64::from(shards);
+    let calls = (rate * (o.duration_s + o.warmup_s)).ceil() as u64;
+    let last_of_first = puts[0].fresh_from + calls + u64::from(shards);
+    assert!(
+        last_of_first < puts[1].fresh_from,
+        "{} .. {last_of_first} overlaps {}",
+        puts[0].fresh_from,
+        puts[1].fresh_from
+    );
+}

@@ -249,6 +249,13 @@ pub fn build(d: &Design, o: &Options, shards: u32) -> Result<Vec<Workload>, Spec
     if total > MAX_ITEMS {
         return Err(SpecError::TooManyItems { total });
     }
+    // Each PutItem pattern creates items in a range of its own, past the loaded and reserved
+    // items and past every earlier PutItem pattern's range on the same entity: two patterns
+    // never write the same key (which would be an overwrite, priced and measured differently).
+    let mut next_fresh: std::collections::HashMap<&str, u64> = entities
+        .iter()
+        .map(|e| (e.name.as_str(), e.count.saturating_add(e.reserve)))
+        .collect();
     let mut patterns = Vec::new();
     for p in &d.access_patterns {
         let (Some(target), Some(table)) = (
@@ -277,6 +284,21 @@ pub fn build(d: &Design, o: &Options, shards: u32) -> Result<Vec<Workload>, Spec
             }
         }
         let rate = per_second(p).to_f64().unwrap_or(0.0) / f64::from(shards);
+        let fresh_from = next_fresh.get(p.entity.as_str()).copied().unwrap_or(0);
+        if p.api == Api::PutItem
+            && let Some(next) = next_fresh.get_mut(p.entity.as_str())
+        {
+            // Most items this pattern can create: its calls over the phase, plus a call per
+            // shard of each shard's interleaved numbering.
+            let calls = per_second(p)
+                .saturating_mul(seconds)
+                .ceil()
+                .to_u64()
+                .unwrap_or(u64::MAX);
+            *next = next
+                .saturating_add(calls)
+                .saturating_add(2 * u64::from(shards));
+        }
         patterns.push(PatternSpec {
             id: p.id.clone(),
             api: p.api.name(),
@@ -299,7 +321,7 @@ pub fn build(d: &Design, o: &Options, shards: u32) -> Result<Vec<Workload>, Spec
                     condition: c.condition.name(),
                 }),
             updates,
-            fresh_from: es.count.saturating_add(es.reserve),
+            fresh_from,
         });
     }
     Ok((0..shards)
