@@ -665,3 +665,42 @@ fn a_broken_ledger_stops_the_session_instead_of_asking_the_model_to_retry() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The schemas stay inside what every server's constrained decoding reads (llama.cpp's
+/// grammar converters reject `\d`), and a tool without arguments says to send `{}`.
+#[test]
+fn schemas_use_portable_patterns_and_empty_tools_say_what_to_send() {
+    fn patterns(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                for (k, x) in o {
+                    if k == "pattern" {
+                        out.extend(x.as_str().map(str::to_string));
+                    }
+                    patterns(x, out);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| patterns(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    for spec in tools::specs() {
+        patterns(&spec.parameters, &mut all);
+    }
+    assert!(!all.is_empty());
+    for p in &all {
+        assert!(!p.contains("\\d"), "{p}");
+    }
+    let state = State::new(true, None);
+    let Err(err) = executor::check(&state, "check_environment", r#"{"ready": true}"#, true) else {
+        panic!("an argument check_environment does not take is refused");
+    };
+    assert!(
+        err.content["fix"]
+            .as_str()
+            .is_some_and(|f| f.contains("call it with {}")),
+        "{}",
+        err.content
+    );
+}

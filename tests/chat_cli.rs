@@ -495,3 +495,43 @@ fn a_damaged_session_names_the_way_out_and_a_cut_transcript_is_repaired() {
     assert_eq!(corrupt, "{\"v\":1,\"seq\":2,\"ty\n");
     let _ = std::fs::remove_dir_all(&ws);
 }
+
+/// An answer the server cut off at its token limit is named as such, not only as a tool call
+/// whose JSON stops mid-way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_cut_off_at_the_token_limit_is_named() {
+    let server = MockServer::start().await;
+    let chunks = [
+        json!({"delta": {"content": "Recording the requirements."}, "finish_reason": null}),
+        json!({"delta": {"tool_calls": [{"index": 0, "id": "c1", "type": "function",
+               "function": {"name": "record_requirements", "arguments": "{\"app\": {\"na"}}]},
+               "finish_reason": "length"}),
+    ];
+    let mut body = String::new();
+    for c in chunks {
+        let chunk = json!({"id": "x", "object": "chat.completion.chunk", "created": 1,
+                           "model": "m", "choices": [{"index": 0, "delta": c["delta"],
+                           "finish_reason": c["finish_reason"]}]});
+        body.push_str(&format!("data: {chunk}\n\n"));
+    }
+    body.push_str("data: [DONE]\n\n");
+    Mock::given(method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(body, "text/event-stream"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(common::sse(&[
+            json!({"content": "Sorry, that was too long."}),
+        ]))
+        .mount(&server)
+        .await;
+    let ws = common::scratch("chat-length");
+    let base = format!("{}/v1", server.uri());
+    let ws_s = ws.to_str().unwrap().to_string();
+    let args = ["chat", "--local", "--base-url", &base, "--workspace", &ws_s];
+    let out = run_beside_server(&args, "hello\n/quit\n").await;
+    let stdout = succeeded(&out);
+    assert!(stdout.contains("cut off at its token limit"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&ws);
+}

@@ -322,7 +322,7 @@ impl Engine {
         let system =
             prompts::system_prompt(&self.state).map_err(|e| EngineError::Prompt(e.to_string()))?;
         let mut messages = vec![Message::system(system)];
-        messages.extend(self.state.messages.iter().cloned());
+        messages.extend(super::message::alternating(&self.state.messages));
         Ok(ChatRequest {
             messages,
             tools: tools::specs(),
@@ -375,6 +375,18 @@ impl Engine {
                 }
             };
             ui.end_reply();
+            if reply.finish.as_deref() == Some("length") {
+                // Otherwise the only sign is a tool call whose JSON stops mid-way.
+                ui.info(
+                    "The model's answer was cut off at its token limit (finish_reason: length): \
+                     raise the server's maximum output tokens, or use a model with a larger \
+                     context.",
+                );
+                self.transcript.record(
+                    "error",
+                    json!({"during": "model", "message": "answer cut off at the token limit"}),
+                )?;
+            }
             // A secret the model repeats (from a paste) goes no further than the screen.
             let mut reply = reply;
             reply.text = self.redact(&reply.text);

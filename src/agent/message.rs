@@ -19,6 +19,31 @@ pub enum Role {
     Tool,
 }
 
+/// The conversation as a chat template can take it: consecutive user messages (the
+/// developer's words after a cancelled turn, a session note followed by an answer) merged into
+/// one, since the templates of Mistral, Llama 2 and Gemma refuse two in a row.
+pub fn alternating(messages: &[Message]) -> Vec<Message> {
+    let mut out: Vec<Message> = Vec::with_capacity(messages.len());
+    for m in messages {
+        match out.last_mut() {
+            Some(last) if last.role == Role::User && m.role == Role::User => {
+                last.content.push_str("\n\n");
+                last.content.push_str(&m.content);
+            }
+            _ => out.push(m.clone()),
+        }
+    }
+    out
+}
+
+/// Where two user messages follow each other in `messages`, if anywhere.
+pub fn repeated_user_turn(messages: &[Message]) -> Option<usize> {
+    messages
+        .windows(2)
+        .position(|w| w[0].role == Role::User && w[1].role == Role::User)
+        .map(|i| i + 1)
+}
+
 /// One message of the conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
@@ -289,5 +314,29 @@ mod tests {
         let r = a.finish();
         assert_eq!(r.tool_calls[0].id, "call_0");
         assert_eq!(r.tool_calls[0].arguments, "{}");
+    }
+}
+
+#[cfg(test)]
+mod alternation {
+    use super::*;
+
+    #[test]
+    fn consecutive_user_messages_become_one() {
+        let m = vec![
+            Message::user("hello"),
+            Message::assistant("hi", Vec::new()),
+            Message::user("stop"),
+            Message::user("[session] The developer answered yes."),
+            Message::assistant("ok", Vec::new()),
+        ];
+        assert_eq!(repeated_user_turn(&m), Some(3));
+        let a = alternating(&m);
+        assert_eq!(a.len(), 4);
+        assert_eq!(repeated_user_turn(&a), None);
+        assert_eq!(
+            a[2].content,
+            "stop\n\n[session] The developer answered yes."
+        );
     }
 }

@@ -76,6 +76,16 @@ impl Model for ScriptedModel {
                     .unwrap_or_else(PoisonError::into_inner)
                     .push(format!("answer {number}: {why}"));
             }
+            if let Some(at) = crate::agent::message::repeated_user_turn(&request.messages) {
+                self.drift
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(format!(
+                        "answer {number}: messages {at} and {} are both the user's (chat \
+                         templates that need alternating roles refuse that)",
+                        at + 1
+                    ));
+            }
             // Hand the text over in pieces, as a server would stream it.
             for piece in reply.text.split_inclusive(' ') {
                 on_text(piece);

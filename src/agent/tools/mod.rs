@@ -190,17 +190,47 @@ fn schema_of<T: JsonSchema>() -> Value {
         o.remove("$schema");
         o.remove("title");
     }
+    portable_patterns(&mut v);
     v
+}
+
+/// Regular expressions in the subset every server's constrained decoding reads: llama.cpp's
+/// grammar converters reject (or silently drop) `\d`, so digits are written `[0-9]`.
+fn portable_patterns(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                match x {
+                    Value::String(p) if k == "pattern" => *p = p.replace("\\d", "[0-9]"),
+                    _ => portable_patterns(x),
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(portable_patterns),
+        _ => {}
+    }
 }
 
 fn parse<T: Tool>(args: Value) -> Result<T::Args, ToolError> {
     serde_path_to_error::deserialize::<_, T::Args>(args).map_err(|e| {
         let at = crate::design::json_pointer(e.path());
         let at = if at.is_empty() { "/".to_string() } else { at };
+        let takes_nothing = schema_of::<T::Args>()["properties"]
+            .as_object()
+            .is_none_or(|p| p.is_empty());
+        let fix = if takes_nothing {
+            format!("{} takes no arguments: call it with {{}}.", T::NAME)
+        } else {
+            format!(
+                "Fix the value at {at} and send the call again; {} takes the fields its JSON \
+                 Schema lists, with those names and types.",
+                T::NAME
+            )
+        };
         ToolError::fixable(
             "schema",
             format!("{}: at {at}: {}", T::NAME, e.into_inner()),
-            "Follow the tool's JSON Schema: field names, types and required fields.",
+            fix,
         )
     })
 }
