@@ -135,7 +135,17 @@ proptest! {
         let want: Vec<String> = d.tables.iter().map(|t| d.benchmark_table_name(t)).collect();
         let names: Vec<String> = got["tables"].as_array().unwrap().iter()
             .map(|t| t["TableName"].as_str().unwrap_or_default().to_string()).collect();
-        prop_assert_eq!(names, want);
+        prop_assert_eq!(&names, &want);
+        // The other exports are JSON documents: they parse back with the names unchanged.
+        let cfn: Value = serde_json::from_str(&export::cloudformation(&d).to_string()).unwrap();
+        for t in &d.tables {
+            let sub = format!("${{TablePrefix}}{}", t.name);
+            prop_assert!(holds(&cfn, &sub), "CloudFormation names {}", t.name);
+        }
+        prop_assert!(
+            cfn["Description"].as_str().is_some_and(|s| s.contains(name.as_str())),
+            "the design's name is carried exactly"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
@@ -299,6 +309,10 @@ fn every_bad_input_gets_a_clear_error() {
     for (edit, field) in [
         (("\"name\": \"CustomerId\"", "\"name\": \"\""), "/name"),
         (("\"id\": \"AP1\"", "\"id\": \"\""), "/id"),
+        (
+            ("\"name\": \"Customers\"", "\"name\": \"Customer Table\""),
+            "/tables/0/name",
+        ),
     ] {
         let e = load("empty.json", shop.replacen(edit.0, edit.1, 1).as_bytes()).unwrap_err();
         assert!(

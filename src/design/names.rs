@@ -28,6 +28,23 @@ fn word_chars(name: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
+/// True for names CreateTable accepts for tables and indexes: 3 to 255 characters of
+/// letters, digits, `_`, `-` and `.`.
+pub fn valid_resource_name(name: &str) -> bool {
+    (3..=255).contains(&name.len()) && word_chars(name)
+}
+
+/// Why `name` cannot be a table's or an index's name, if it cannot (DynamoDB's own rule).
+pub fn resource_name_problem(what: &str, name: &str) -> Option<String> {
+    (!valid_resource_name(name)).then(|| {
+        format!(
+            "the {what} name {} must be 3 to 255 characters of letters, digits, `_`, `-` and `.` \
+             (DynamoDB's rule for table and index names)",
+            shown(name)
+        )
+    })
+}
+
 /// Why `name` cannot be the application's name, if it cannot.
 pub fn app_name_problem(name: &str) -> Option<String> {
     let ok = !name.is_empty()
@@ -87,8 +104,32 @@ pub fn attribute_name_problem(name: &str) -> Option<String> {
     })
 }
 
-/// Every name in the design that breaks its rule, as (JSON pointer, message).
+/// Every name in the design that breaks its rule, as (JSON pointer, message): what the loader
+/// refuses. Table and index names are DynamoDB's own rule (DDB001 when a design arrives by
+/// another way than a file); the rest are [`tool_name_problems`].
 pub fn problems(d: &Design) -> Vec<(String, String)> {
+    let mut out = tool_name_problems(d);
+    for (ti, t) in d.tables.iter().enumerate() {
+        if let Some(p) = resource_name_problem("table", &t.name) {
+            out.push((format!("/tables/{ti}/name"), p));
+        }
+        for (key, list) in [
+            ("global_secondary_indexes", &t.global_secondary_indexes),
+            ("local_secondary_indexes", &t.local_secondary_indexes),
+        ] {
+            for (ii, ix) in list.iter().enumerate() {
+                if let Some(p) = resource_name_problem("index", &ix.name) {
+                    out.push((format!("/tables/{ti}/{key}/{ii}/name"), p));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The names this tool's own rules govern (DDB021): the application's, entities', attributes'
+/// and access patterns'.
+pub fn tool_name_problems(d: &Design) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut add = |pointer: String, problem: Option<String>| {
         if let Some(p) = problem {

@@ -12,7 +12,7 @@ use crate::capacity::{self, MAX_ITEM_BYTES};
 use crate::design::{Design, Entity, IndexKind, ProjectionType};
 
 pub(super) fn check(d: &Design, s: &mut Sink) {
-    for (pointer, message) in crate::design::names::problems(d) {
+    for (pointer, message) in crate::design::names::tool_name_problems(d) {
         s.push("DDB021", pointer, None, message);
     }
     duplicates(d, s);

@@ -17,13 +17,7 @@ pub(super) fn check(d: &Design, s: &mut Sink) {
     benchmark_names(d, s);
 }
 
-/// True for names CreateTable accepts for tables and indexes.
-pub fn valid_resource_name(name: &str) -> bool {
-    (3..=255).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-}
+pub use crate::design::names::valid_resource_name;
 
 /// True for Region codes such as us-east-1, eu-central-2 or us-gov-west-1.
 pub fn valid_region(region: &str) -> bool {
