@@ -501,22 +501,16 @@ fn a_damaged_session_names_the_way_out_and_a_cut_transcript_is_repaired() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_cut_off_at_the_token_limit_is_named() {
     let server = MockServer::start().await;
-    let chunks = [
-        json!({"delta": {"content": "Recording the requirements."}, "finish_reason": null}),
-        json!({"delta": {"tool_calls": [{"index": 0, "id": "c1", "type": "function",
-               "function": {"name": "record_requirements", "arguments": "{\"app\": {\"na"}}]},
-               "finish_reason": "length"}),
-    ];
-    let mut body = String::new();
-    for c in chunks {
-        let chunk = json!({"id": "x", "object": "chat.completion.chunk", "created": 1,
-                           "model": "m", "choices": [{"index": 0, "delta": c["delta"],
-                           "finish_reason": c["finish_reason"]}]});
-        body.push_str(&format!("data: {chunk}\n\n"));
-    }
-    body.push_str("data: [DONE]\n\n");
     Mock::given(method("POST"))
-        .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(body, "text/event-stream"))
+        .respond_with(common::sse_finished(
+            &[
+                json!({"content": "Recording the requirements."}),
+                json!({"tool_calls": [{"index": 0, "id": "c1", "type": "function",
+                       "function": {"name": "record_requirements",
+                                    "arguments": "{\"app\": {\"na"}}]}),
+            ],
+            Some("length"),
+        ))
         .up_to_n_times(1)
         .mount(&server)
         .await;

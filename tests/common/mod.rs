@@ -162,10 +162,16 @@ pub fn scratch(name: &str) -> std::path::PathBuf {
 /// A streamed chat-completions answer (server-sent events) made of these deltas, as
 /// OpenAI-compatible servers send it.
 pub fn sse(deltas: &[Value]) -> wiremock::ResponseTemplate {
+    sse_finished(deltas, None)
+}
+
+/// [`sse`], the last chunk carrying `finish` as its finish_reason (e.g. "length").
+pub fn sse_finished(deltas: &[Value], finish: Option<&str>) -> wiremock::ResponseTemplate {
     let mut body = String::new();
-    for d in deltas {
+    for (i, d) in deltas.iter().enumerate() {
+        let reason = if i + 1 == deltas.len() { finish } else { None };
         let c = json!({"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
-                       "choices": [{"index": 0, "delta": d, "finish_reason": null}]});
+                       "choices": [{"index": 0, "delta": d, "finish_reason": reason}]});
         body.push_str(&format!("data: {c}\n\n"));
     }
     body.push_str("data: [DONE]\n\n");
