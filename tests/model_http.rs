@@ -222,6 +222,21 @@ async fn rate_limits_are_retried_then_reported() {
         "{err}"
     );
     assert!(err.to_string().contains("quota"));
+    // The attempts reported are the requests made: no hidden retries inside the client.
+    assert_eq!(busy.received_requests().await.unwrap().len(), 3);
+
+    // A failing server: the same three requests, then one error.
+    let failing = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": {
+            "message": "overloaded", "type": "server_error", "param": null, "code": null}})))
+        .mount(&failing)
+        .await;
+    let model = OpenAiModel::new(endpoint(&failing.uri()));
+    let (err, _) = complete(&model).await;
+    assert!(err.is_err());
+    let made = failing.received_requests().await.unwrap().len();
+    assert_eq!(made, 3, "the attempts, and no more");
 }
 
 #[tokio::test]

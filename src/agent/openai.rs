@@ -97,8 +97,11 @@ impl OpenAiModel {
     pub fn new(endpoint: Endpoint) -> Self {
         let mut config = OpenAIConfig::new().with_api_base(endpoint.base_url.trim_end_matches('/'));
         config = config.with_api_key(endpoint.api_key.clone().unwrap_or_default());
+        // async-openai's default transport retries 429s and 5xx three times on its own, unseen:
+        // under our own retries a busy server got 16 requests for "4 attempts".
+        let transport = async_openai::middleware::ReqwestService::new(reqwest::Client::new());
         Self {
-            client: Client::with_config(config),
+            client: Client::with_config(config).with_http_service(transport),
             no_stream: AtomicBool::new(!endpoint.stream),
             endpoint,
         }
