@@ -9,7 +9,6 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::Target;
-use crate::aws::clients::{self, Clients};
 use crate::aws::{dynamo, local::LocalDynamo};
 use crate::bench::{self, Runner, Summary};
 use crate::cost::{BenchmarkPlan, PriceFile};
@@ -350,17 +349,11 @@ async fn aws_runner(
     o: &Options,
     approver: &mut dyn Approver,
 ) -> Result<(Runner, String), BenchError> {
-    let settings = plan.target.settings();
-    let cfg = clients::load(&settings)
+    // AWS only (local runs take `local_runner`): closing the connection has nothing to stop.
+    let conn = super::connect_as(&plan.target, plan.identity.clone())
         .await
         .map_err(|e| BenchError::Connect(e.to_string()))?;
-    let c = Clients::new(&cfg, &settings);
-    let who = match &plan.identity {
-        Some(who) => who.clone(),
-        None => provision::identify(&c)
-            .await
-            .map_err(|e| BenchError::Connect(e.to_string()))?,
-    };
+    let (c, who) = (conn.clients, conn.who);
     let design = &plan.design;
     if who.region != design.app.region {
         return Err(BenchError::Precondition(format!(
