@@ -573,6 +573,8 @@ class Run:
                 kw["IndexName"] = p["index"]
             if p.get("items_per_query"):
                 kw["Limit"] = int(p["items_per_query"])
+            if p.get("scan_index_forward") is not None:
+                kw["ScanIndexForward"] = bool(p["scan_index_forward"])
             return "query", kw
         raise ValueError(f"unsupported operation {api}")
 

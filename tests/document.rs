@@ -21,13 +21,14 @@ fn every_example_validates_clean() {
     );
     for p in paths {
         let d = design::load_file(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        // A deviation the example records (with its reason) is part of a clean design.
         let report = rules::check(&d);
-        assert!(
-            report.findings.is_empty(),
-            "{}: {:#?}",
-            p.display(),
-            report.findings
-        );
+        let open: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.accepted.is_none())
+            .collect();
+        assert!(open.is_empty(), "{}: {open:#?}", p.display());
     }
 }
 

@@ -126,17 +126,86 @@ fn stage2_has_the_model_table_calls_and_key_conditions() {
         }
         for p in &d.access_patterns {
             let kc = d.key_condition(p).expect("key condition");
+            let request = docs::request_text(&d, p);
             assert!(
-                doc.contains(&format!("`{kc}`")),
-                "{name}: {} key condition",
+                doc.contains(&format!("`{request}`")),
+                "{name}: {} request",
                 p.id
             );
+            if p.api == design::Api::Query {
+                assert!(
+                    request.contains(&format!("KeyConditionExpression=\"{kc}\"")),
+                    "{name}: {request}"
+                );
+                let backwards = p.order.is_some_and(|o| !o.scan_index_forward());
+                assert_eq!(
+                    request.contains("ScanIndexForward=false"),
+                    backwards,
+                    "{name}: {request}"
+                );
+            }
+        }
+        // Every name is shown whole: no table cell of the document is cut short.
+        let tables: String = doc
+            .split("```")
+            .skip(1)
+            .step_by(2)
+            .filter(|block| block.trim_start().starts_with('|'))
+            .collect();
+        assert!(!tables.contains('…'), "{name}: a cut cell\n{tables}");
+        for t in &d.tables {
+            for (_, ix) in t.indexes() {
+                assert!(
+                    tables.contains(&format!("| {} ", ix.name)),
+                    "{name}: {} not whole in a table",
+                    ix.name
+                );
+            }
         }
         assert!(
-            doc.contains("passes every rule"),
+            doc.contains("passes every rule") || doc.contains("- accepted DDB"),
             "{name}: findings section"
         );
     }
+}
+
+#[test]
+fn stage2_prices_the_design_against_its_budget_and_names_what_drives_it() {
+    let (_, mut shop) = examples()
+        .into_iter()
+        .find(|(n, _)| n.contains("online-shop"))
+        .expect("online-shop example");
+    let costs = ddb_architect::cost::estimate(
+        &shop,
+        &ddb_architect::cost::PriceFile::built_in_or_stand_in(&shop.app.region).expect("prices"),
+    );
+    assert!(costs.total_at_peak > shop.app.sla.monthly_budget_usd);
+    let doc = docs::stage2(&shop).expect("stage2");
+    let total = ddb_architect::render::usd(costs.total_at_peak);
+    assert!(
+        doc.contains(&format!("**${total} a month at peak rates**")),
+        "{doc}"
+    );
+    assert!(doc.contains("**Over budget**"), "{doc}");
+    // The top driver is the costliest pattern, with its share.
+    let top = costs
+        .patterns
+        .iter()
+        .max_by_key(|p| p.monthly_at_peak)
+        .expect("patterns");
+    assert!(
+        doc.contains(&format!("> - {} ({} on", top.id, top.api)),
+        "{doc}"
+    );
+    for t in &shop.tables {
+        assert!(doc.contains(&format!("| {} ", t.name)), "{}", t.name);
+    }
+
+    // The same design with room in its budget says so, and warns of nothing.
+    shop.app.sla.monthly_budget_usd = rust_decimal::Decimal::from(10_000);
+    let doc = docs::stage2(&shop).expect("stage2");
+    assert!(!doc.contains("Over budget"), "{doc}");
+    assert!(doc.contains("Within budget at peak rates"), "{doc}");
 }
 
 #[test]

@@ -190,6 +190,19 @@ const CASES: &[(&str, Break)] = &[
             json!({"attribute": "LineNo", "condition": "begins_with"}),
         );
     }),
+    ("DDB110", |v| {
+        set(v, "/access_patterns/0/order", json!("newest_first"))
+    }),
+    ("DDB111", |v| {
+        set(
+            v,
+            "/access_patterns/3/description",
+            json!("Latest lines of an order"),
+        )
+    }),
+    ("DDB112", |v| {
+        set(v, "/access_patterns/1/unique", json!(true))
+    }),
     ("DDB201", |v| {
         push(
             v,
@@ -312,6 +325,75 @@ fn every_rule_fires_alone_on_its_break() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn an_order_is_checked_against_what_the_sort_key_holds() {
+    let with_order = |sk_example: Option<&str>, sk_name: &str, order: &str| {
+        let mut v = base();
+        set(&mut v, "/access_patterns/1/order", json!(order));
+        set(
+            &mut v,
+            "/tables/1/global_secondary_indexes/0/sort_key/name",
+            json!(sk_name),
+        );
+        set(
+            &mut v,
+            "/access_patterns/1/key_criteria/1/attribute",
+            json!(sk_name),
+        );
+        set(&mut v, "/entities/1/attributes/2/name", json!(sk_name));
+        if let Some(ex) = sk_example {
+            set(&mut v, "/entities/1/attributes/2/example", json!(ex));
+        }
+        check(&v).rule_ids()
+    };
+    let none: Vec<&str> = Vec::new();
+    // Time-ordered values, by example or by name, give newest first.
+    assert_eq!(
+        with_order(Some("2026-11-20T18:03:41Z"), "Placed", "newest_first"),
+        none
+    );
+    assert_eq!(
+        with_order(Some("01JD3RA4XKQ2Z8C6V0B7N3M1L5"), "Ref", "newest_first"),
+        none
+    );
+    assert_eq!(
+        with_order(
+            Some("0190e7a2-7c4e-7a55-8c21-6a0f9d3b2c10"),
+            "Ref",
+            "oldest_first"
+        ),
+        none
+    );
+    assert_eq!(with_order(None, "PlacedAt", "newest_first"), none);
+    // Random ids cannot, whatever their name says; any sort key gives ascending order.
+    assert_eq!(
+        with_order(
+            Some("5f1d2c3e-8c7e-4a55-8c21-6a0f9d3b2c10"),
+            "Ref",
+            "newest_first"
+        ),
+        vec!["DDB110"]
+    );
+    assert_eq!(with_order(None, "OrderRef", "ascending"), none);
+    assert_eq!(
+        with_order(None, "ShipmentId", "newest_first"),
+        vec!["DDB110"]
+    );
+    // A Query of a table without a sort key has no order to give.
+    let mut v = base();
+    set(&mut v, "/access_patterns/0/api", json!("Query"));
+    set(&mut v, "/access_patterns/0/order", json!("ascending"));
+    set(&mut v, "/access_patterns/0/items_per_query", json!(1));
+    assert_eq!(check(&v).rule_ids(), vec!["DDB110"]);
+}
+
+#[test]
+fn uniqueness_on_a_table_key_is_enforced_and_needs_no_warning() {
+    let mut v = base();
+    set(&mut v, "/access_patterns/0/unique", json!(true));
+    assert!(check(&v).findings.is_empty());
 }
 
 #[test]

@@ -461,6 +461,8 @@ pub fn estimate_benchmark(
             peak_rps_per_key: None,
             transactional: false,
             updates: Vec::new(),
+            order: None,
+            unique: false,
             target: Some(crate::design::Target {
                 table: table.name.clone(),
                 index: None,

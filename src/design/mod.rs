@@ -4,6 +4,7 @@ mod load;
 mod model;
 pub mod names;
 pub mod samples;
+pub mod sorting;
 mod tables;
 
 pub use load::{LoadError, escape_pointer, json_pointer, load_file, nearest, parse};

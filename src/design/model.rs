@@ -266,6 +266,14 @@ pub struct AccessPattern {
     /// For an UpdateItem: the attributes it changes (index keys among them cost extra).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub updates: Vec<String>,
+    /// For a Query: the order the application needs the items in, which the target's sort key
+    /// must give (a Query returns items in sort-key order, reversed with ScanIndexForward=false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Order>,
+    /// True when the key criteria must identify at most one item (an email that belongs to one
+    /// customer). Only a table's primary key can promise that; an index cannot.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unique: bool,
     /// Where it is served in the data model; absent until Stage 2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
@@ -275,6 +283,42 @@ impl AccessPattern {
     /// True for the operations that change data.
     pub fn is_write(&self) -> bool {
         self.api.is_write()
+    }
+}
+
+/// The order a Query's items are needed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// Latest first: a time-ordered sort key read backwards.
+    NewestFirst,
+    /// Earliest first: a time-ordered sort key read forwards.
+    OldestFirst,
+    /// Smallest sort-key value first (cheapest, A to Z).
+    Ascending,
+    /// Largest sort-key value first (dearest, Z to A).
+    Descending,
+}
+
+impl Order {
+    /// The name used in design documents.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NewestFirst => "newest_first",
+            Self::OldestFirst => "oldest_first",
+            Self::Ascending => "ascending",
+            Self::Descending => "descending",
+        }
+    }
+
+    /// True when the order is by time, so the sort key must hold time-ordered values.
+    pub fn by_time(self) -> bool {
+        matches!(self, Self::NewestFirst | Self::OldestFirst)
+    }
+
+    /// The Query's ScanIndexForward: false reads the sort key backwards.
+    pub fn scan_index_forward(self) -> bool {
+        matches!(self, Self::OldestFirst | Self::Ascending)
     }
 }
 

@@ -9,7 +9,7 @@ use super::{Attribute, AttributeType, Design};
 
 /// The example of `a`, or of a same-named attribute of the same type elsewhere in the design
 /// (an OrderId in OrderItem borrows Order's example).
-fn example<'a>(d: &'a Design, a: &'a Attribute) -> Option<&'a str> {
+pub fn example<'a>(d: &'a Design, a: &'a Attribute) -> Option<&'a str> {
     a.example.as_deref().or_else(|| {
         d.entities
             .iter()
@@ -22,7 +22,12 @@ fn example<'a>(d: &'a Design, a: &'a Attribute) -> Option<&'a str> {
 /// Bump the last run of digits by `by`, keeping its width, so that samples keep their shape.
 fn bump(ex: &str, by: u64) -> String {
     let Some(end) = ex.rfind(|c: char| c.is_ascii_digit()) else {
-        return ex.to_string();
+        // An address without digits still differs per item: sample rows of a unique email
+        // must not look like duplicates.
+        return match ex.split_once('@') {
+            Some((user, domain)) if by > 0 => format!("{user}{by}@{domain}"),
+            _ => ex.to_string(),
+        };
     };
     let start = ex[..=end]
         .rfind(|c: char| !c.is_ascii_digit())
@@ -111,5 +116,7 @@ mod tests {
         assert_eq!(bump("2026-11-02T09:14:05Z", 2), "2026-11-02T09:14:07Z");
         assert_eq!(bump("o-0099", 1), "o-0100");
         assert_eq!(bump("abc", 3), "abc");
+        assert_eq!(bump("ana@example.com", 0), "ana@example.com");
+        assert_eq!(bump("ana@example.com", 2), "ana2@example.com");
     }
 }

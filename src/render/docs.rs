@@ -8,11 +8,14 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::markdown::{Align, MdTable};
-use super::{group, kb, plain};
+use super::{group, kb, plain, usd};
 use crate::capacity;
 use crate::cost;
 use crate::design::samples;
-use crate::design::{Cardinality, Condition, Design, IndexKind, ProjectionType, Table};
+use crate::design::{
+    AccessPattern, Api, Cardinality, Condition, Consistency, Design, IndexKind, ProjectionType,
+    Table,
+};
 use crate::rules::{self, Severity};
 
 const STAGE1: &str = include_str!("../../templates/stage1.md.tera");
@@ -192,7 +195,8 @@ pub fn stage1(d: &Design) -> Result<String, RenderError> {
         ("RPS", Align::Right),
         ("ItemKB", Align::Right),
     ])
-    .keep_whole(&[0]);
+    .keep_whole(&[0, 2])
+    .wrap();
     for p in &d.access_patterns {
         ap_t.row([
             p.id.clone(),
@@ -212,8 +216,21 @@ pub fn stage1(d: &Design) -> Result<String, RenderError> {
         .access_patterns
         .iter()
         .map(|p| {
+            let needs: Vec<String> = p
+                .order
+                .map(|o| format!("items {}", o.name().replace('_', " ")))
+                .into_iter()
+                .chain(p.unique.then(|| {
+                    let keys: Vec<&str> = p
+                        .key_criteria
+                        .iter()
+                        .map(|c| c.attribute.as_str())
+                        .collect();
+                    format!("{} identifies one item", keys.join(" + "))
+                }))
+                .collect();
             json!({"id": p.id, "description": p.description, "api": p.api.name(),
-                   "average": p.average_rps.map(plain)})
+                   "average": p.average_rps.map(plain), "needs": needs.join("; ")})
         })
         .collect();
     let entities: Vec<_> = d
@@ -476,8 +493,171 @@ fn units_text(d: &Design, p: &crate::design::AccessPattern) -> String {
     }
 }
 
+/// The exact call that serves a pattern, as a developer would write it.
+pub fn request_text(d: &Design, p: &AccessPattern) -> String {
+    let Some((target, (pk, sk))) = p.target.as_ref().zip(d.target_keys(p)) else {
+        return "(no valid target)".to_string();
+    };
+    let mut parts = vec![format!("TableName={}", target.table)];
+    let key = || match sk {
+        Some(sk) => format!("Key={{{}, {}}}", pk.name, sk.name),
+        None => format!("Key={{{}}}", pk.name),
+    };
+    let consistent = |parts: &mut Vec<String>| {
+        if p.consistency == Consistency::Strong {
+            parts.push("ConsistentRead=true".to_string());
+        }
+    };
+    match p.api {
+        Api::GetItem => {
+            parts.push(key());
+            consistent(&mut parts);
+        }
+        Api::Query | Api::Scan => {
+            if let Some(ix) = &target.index {
+                parts.push(format!("IndexName={ix}"));
+            }
+            if p.api == Api::Query {
+                parts.push(format!(
+                    "KeyConditionExpression=\"{}\"",
+                    d.key_condition(p).unwrap_or_default()
+                ));
+                if let Some(o) = p.order
+                    && !o.scan_index_forward()
+                {
+                    parts.push("ScanIndexForward=false".to_string());
+                }
+            }
+            parts.push(format!("Limit={}", p.items_per_query.unwrap_or(1)));
+            consistent(&mut parts);
+        }
+        Api::PutItem => parts.push(format!(
+            "Item=<whole {}, {} B>",
+            p.entity,
+            group(
+                Decimal::from(capacity::pattern_item_bytes(d, p).unwrap_or(0)),
+                0
+            )
+        )),
+        Api::UpdateItem => {
+            parts.push(key());
+            if !p.updates.is_empty() {
+                let sets: Vec<String> = p.updates.iter().map(|a| format!("{a} = :{a}")).collect();
+                parts.push(format!("UpdateExpression=\"SET {}\"", sets.join(", ")));
+            }
+        }
+        Api::DeleteItem => parts.push(key()),
+    }
+    format!("{}({})", p.api.name(), parts.join(", "))
+}
+
+/// What a read returns: an index gives only what it projects.
+fn returns_text(d: &Design, p: &AccessPattern) -> String {
+    if p.is_write() {
+        return String::new();
+    }
+    let index = p
+        .target
+        .as_ref()
+        .and_then(|t| Some((d.table(&t.table)?, t.index.as_deref()?)))
+        .and_then(|(t, ix)| t.index(ix));
+    match index {
+        None => "whole items".to_string(),
+        Some((_, ix)) => match ix.projection.ty {
+            ProjectionType::All => "whole items (ALL projected)".to_string(),
+            ProjectionType::KeysOnly => "keys only (KEYS_ONLY)".to_string(),
+            ProjectionType::Include => {
+                format!("keys and {} (INCLUDE)", ix.projection.attributes.join(", "))
+            }
+        },
+    }
+}
+
+/// The order and uniqueness a pattern needs, and how the design meets them.
+fn semantics_text(d: &Design, p: &AccessPattern) -> Vec<String> {
+    let mut out = Vec::new();
+    let sk = d.target_keys(p).and_then(|(_, sk)| sk);
+    if let Some(o) = p.order {
+        let how = match sk {
+            Some(k) => format!(
+                "{} on {}",
+                if o.scan_index_forward() {
+                    "ScanIndexForward=true (the default)"
+                } else {
+                    "ScanIndexForward=false"
+                },
+                k.name
+            ),
+            None => "not served: the target has no sort key".to_string(),
+        };
+        let name = o.name().replace('_', " ");
+        let mut chars = name.chars();
+        let name: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
+        out.push(format!("{name}: {how}"));
+    }
+    if p.unique {
+        let pk = d
+            .target_keys(p)
+            .map(|(pk, _)| pk.name.clone())
+            .unwrap_or_default();
+        let via_index = p.target.as_ref().is_some_and(|t| t.index.is_some());
+        out.push(if via_index {
+            format!(
+                "{pk} must be unique, which an index cannot enforce (DDB112): a uniqueness item \
+                 keyed by {pk}, written in the same transaction, would"
+            )
+        } else {
+            format!("{pk} is unique: the table's primary key enforces it")
+        });
+    }
+    out
+}
+
+/// The monthly cost at the design's rates, against its budget, with what drives it.
+fn cost_context(d: &Design, r: &cost::CostReport) -> serde_json::Value {
+    let over = r.total_at_peak > r.budget;
+    let mut drivers: Vec<&cost::PatternCost> = r.patterns.iter().collect();
+    drivers.sort_by_key(|c| std::cmp::Reverse(c.monthly_at_peak));
+    let drivers: Vec<String> = drivers
+        .iter()
+        .take(3)
+        .map(|c| {
+            let share = if r.total_at_peak > Decimal::ZERO {
+                (c.monthly_at_peak * Decimal::from(100) / r.total_at_peak).round()
+            } else {
+                Decimal::ZERO
+            };
+            format!(
+                "{} ({} on {}, {} per second): ${} a month, {share} % of the total",
+                c.id,
+                c.api,
+                c.index.as_deref().unwrap_or(&c.table),
+                plain(c.peak_rps),
+                usd(c.monthly_at_peak)
+            )
+        })
+        .collect();
+    json!({
+        "conventions": super::cost::conventions(r),
+        "targets_table": super::cost::targets_table(r).fenced(),
+        "storage_table": super::cost::storage_table(r).fenced(),
+        "total_peak": usd(r.total_at_peak),
+        "total_average": usd(r.total_at_average),
+        "budget": usd(r.budget),
+        "over": over,
+        "over_by": usd(r.total_at_peak.saturating_sub(r.budget)),
+        "average_over": r.total_at_average > r.budget,
+        "drivers": drivers,
+        "region": d.app.region,
+    })
+}
+
 /// The Stage 2 document.
 pub fn stage2(d: &Design) -> Result<String, RenderError> {
+    // Names are never cut: long text wraps onto continuation lines instead.
     let mut overview = MdTable::new(&[
         ("Table/Index", Align::Left),
         ("Purpose", Align::Left),
@@ -486,7 +666,8 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
         ("GSIs", Align::Left),
         ("Satisfies", Align::Left),
     ])
-    .keep_whole(&[0, 2, 3, 5]);
+    .keep_whole(&[0, 2, 3])
+    .wrap();
     let serves = |table: &str, index: Option<&str>| {
         d.patterns_served_by(table, index)
             .map(|p| p.id.clone())
@@ -511,7 +692,7 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
         ]);
         for (_, ix) in t.indexes() {
             overview.row([
-                format!("  {}", ix.name),
+                ix.name.clone(),
                 ix.purpose.clone(),
                 ix.partition_key.name.clone(),
                 ix.sort_key
@@ -525,13 +706,13 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
     }
     let mut gsi_t = MdTable::new(&[
         ("Index", Align::Left),
-        ("Kind", Align::Left),
         ("Table", Align::Left),
         ("PK", Align::Left),
         ("SK", Align::Left),
         ("Projection", Align::Left),
-        ("Included", Align::Left),
-    ]);
+    ])
+    .keep_whole(&[0, 1, 2, 3])
+    .wrap();
     let mut decisions = Vec::new();
     let tables: Vec<_> = d
         .tables
@@ -544,16 +725,23 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
                 .indexes()
                 .map(|(kind, ix)| {
                     gsi_t.row([
-                        ix.name.clone(),
-                        kind.label().to_string(),
+                        match kind {
+                            IndexKind::Global => ix.name.clone(),
+                            IndexKind::Local => format!("{} (LSI)", ix.name),
+                        },
                         t.name.clone(),
                         format!("{} ({})", ix.partition_key.name, ix.partition_key.ty.code()),
                         ix.sort_key
                             .as_ref()
                             .map(|k| format!("{} ({})", k.name, k.ty.code()))
                             .unwrap_or_default(),
-                        ix.projection.ty.name().to_string(),
-                        ix.projection.attributes.join(", "),
+                        match ix.projection.ty {
+                            ProjectionType::Include => format!(
+                                "INCLUDE {}",
+                                ix.projection.attributes.join(", ")
+                            ),
+                            other => other.name().to_string(),
+                        },
                     ]);
                     if let Some(r) = &ix.rationale {
                         decisions.push(format!("**{}**: {r}", ix.name));
@@ -583,6 +771,15 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
             })
         })
         .collect();
+    let priced = cost::PriceFile::built_in_or_stand_in(&d.app.region).ok();
+    let costs = priced.as_ref().map(|p| cost::estimate(d, p));
+    let pattern_cost = |id: &str| {
+        costs
+            .as_ref()
+            .and_then(|r| r.patterns.iter().find(|c| c.id == id))
+            .map(|c| usd(c.monthly_at_peak))
+            .unwrap_or_default()
+    };
     let mut calls = MdTable::new(&[
         ("AP", Align::Left),
         ("API", Align::Left),
@@ -590,7 +787,10 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
         ("Consistency", Align::Left),
         ("Units/op", Align::Right),
         ("RPS", Align::Right),
-    ]);
+        ("$Peak/mo", Align::Right),
+    ])
+    .keep_whole(&[0, 2])
+    .wrap();
     let patterns: Vec<_> = d
         .access_patterns
         .iter()
@@ -603,20 +803,30 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
                     None => t.table.clone(),
                 })
                 .unwrap_or_else(|| "(none)".to_string());
-            let units = cost::op_units(d, p).map(|u| plain(u.total())).unwrap_or_default();
+            let units = cost::op_units(d, p)
+                .map(|u| plain(u.total()))
+                .unwrap_or_default();
             calls.row([
                 p.id.clone(),
                 p.api.name().to_string(),
                 target.clone(),
-                if p.is_write() { "-" } else { p.consistency.label() }.to_string(),
+                if p.is_write() {
+                    "-"
+                } else {
+                    p.consistency.label()
+                }
+                .to_string(),
                 units,
                 plain(p.peak_rps),
+                pattern_cost(&p.id),
             ]);
             json!({
                 "id": p.id,
                 "api": p.api.name(),
                 "target": target,
-                "key_condition": d.key_condition(p).unwrap_or_else(|| "(no valid target)".to_string()),
+                "request": request_text(d, p),
+                "returns": returns_text(d, p),
+                "semantics": semantics_text(d, p),
                 "units": units_text(d, p),
             })
         })
@@ -638,8 +848,10 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
             }
         })
         .collect();
+    let cost = costs.as_ref().map(|r| cost_context(d, r));
     let ctx = json!({
-        "app": {"name": d.app.name},
+        "app": {"name": d.app.name, "region": d.app.region},
+        "cost": cost,
         "overview_table": overview.fenced(),
         "tables": tables,
         "gsi_table": if gsi_t.is_empty() { String::new() } else { gsi_t.fenced() },

@@ -26,6 +26,7 @@ pub struct MdTable {
     aligns: Vec<Align>,
     rows: Vec<Vec<String>>,
     whole: Vec<bool>,
+    wrap: bool,
 }
 
 fn width(s: &str) -> usize {
@@ -55,6 +56,50 @@ pub fn md_text(s: &str) -> String {
     out
 }
 
+/// `text` in lines of at most `w` characters, broken at spaces where it can be and inside a
+/// word only when the word alone is wider than `w`.
+fn wrap_text(text: &str, w: usize) -> Vec<String> {
+    let w = w.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    // Leading spaces indent (an index under its table) and stay on the first line.
+    let mut cur: String = text.chars().take_while(|c| *c == ' ').collect();
+    for word in text.split(' ').filter(|x| !x.is_empty()) {
+        let fresh = cur.trim().is_empty();
+        let needed = if fresh {
+            width(&cur) + width(word)
+        } else {
+            width(&cur) + 1 + width(word)
+        };
+        if needed <= w {
+            if !fresh {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            continue;
+        }
+        if !fresh {
+            lines.push(std::mem::take(&mut cur));
+        }
+        // A word wider than a line is cut, never between a backslash and what it escapes.
+        for c in word.chars() {
+            if width(&cur) >= w {
+                let carry = if cur.ends_with('\\') && cur.len() > 1 {
+                    cur.pop()
+                } else {
+                    None
+                };
+                lines.push(std::mem::take(&mut cur));
+                cur.extend(carry);
+            }
+            cur.push(c);
+        }
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
 /// A cell of a table inside a code fence: markup is inert there; only a pipe (which would
 /// split the cell), backticks (which could close the fence) and line breaks are changed.
 fn fenced_cell(cell: &str) -> String {
@@ -71,7 +116,15 @@ impl MdTable {
             aligns: columns.iter().map(|(_, a)| *a).collect(),
             rows: Vec::new(),
             whole: vec![false; columns.len()],
+            wrap: false,
         }
+    }
+
+    /// Fit long text by wrapping it onto continuation lines instead of cutting it short, so
+    /// that nothing a reader needs (a name, a purpose) is lost to an ellipsis.
+    pub fn wrap(mut self) -> Self {
+        self.wrap = true;
+        self
     }
 
     /// Never shorten these columns (by position) to make the table fit; others give way first.
@@ -127,19 +180,37 @@ impl MdTable {
     /// cut, not one pass per character.
     fn fit(&mut self, max: usize) {
         let mut widths = self.widths();
+        let longest_word: Vec<usize> = (0..widths.len())
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .flat_map(|r| r[i].split(' '))
+                    .map(width)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
         loop {
             let line = Self::line_width(&widths);
             if line <= max {
-                return;
+                break;
             }
-            let floor = |i: usize| width(&self.headers[i]).max(6);
+            // Wrapped columns keep their longest word whole when they can.
+            let floor = |i: usize| {
+                let least = width(&self.headers[i]).max(6);
+                if self.wrap {
+                    longest_word[i].max(least)
+                } else {
+                    least
+                }
+            };
             let eligible: Vec<usize> = (0..widths.len())
                 .filter(|&i| {
                     self.aligns[i] == Align::Left && !self.whole[i] && widths[i] > floor(i)
                 })
                 .collect();
             let Some(top) = eligible.iter().map(|&i| widths[i]).max() else {
-                return; // nothing left to shorten; the checker will say so
+                break; // nothing left to shorten; the checker will say so
             };
             // The widest columns come down together, to the next width or as far as needed.
             let tied: Vec<usize> = eligible
@@ -160,15 +231,44 @@ impl MdTable {
                     .max(next)
                     .max(floor(col))
                     .min(top - 1);
-                for r in self.rows.iter_mut() {
-                    if width(&r[col]) > target {
-                        let keep: String = r[col].chars().take(target.saturating_sub(1)).collect();
-                        r[col] = format!("{}…", keep.trim_end());
+                if !self.wrap {
+                    for r in self.rows.iter_mut() {
+                        if width(&r[col]) > target {
+                            let keep: String =
+                                r[col].chars().take(target.saturating_sub(1)).collect();
+                            r[col] = format!("{}…", keep.trim_end());
+                        }
                     }
                 }
                 widths[col] = target;
             }
         }
+        if self.wrap {
+            self.wrap_rows(&widths);
+        }
+    }
+
+    /// Each row split into as many lines as its widest-wrapped cell needs; the continuation
+    /// lines leave the other cells empty.
+    fn wrap_rows(&mut self, widths: &[usize]) {
+        let mut out = Vec::with_capacity(self.rows.len());
+        for r in &self.rows {
+            let parts: Vec<Vec<String>> = r
+                .iter()
+                .zip(widths)
+                .map(|(c, &w)| wrap_text(c, w))
+                .collect();
+            let lines = parts.iter().map(Vec::len).max().unwrap_or(1);
+            for l in 0..lines {
+                out.push(
+                    parts
+                        .iter()
+                        .map(|p| p.get(l).cloned().unwrap_or_default())
+                        .collect(),
+                );
+            }
+        }
+        self.rows = out;
     }
 
     /// The table as markdown lines (no fence), its cells escaped as text.
@@ -362,7 +462,7 @@ fn check_block(block: &[(usize, &str)], problems: &mut Vec<String>) {
         let data: Vec<String> = rows[2..]
             .iter()
             .filter_map(|(_, l)| cells(l).get(i).cloned())
-            .filter(|c| c != "-")
+            .filter(|c| c != "-" && !c.is_empty())
             .collect();
         if data.is_empty() {
             continue;
@@ -394,6 +494,47 @@ fn check_block(block: &[(usize, &str)], problems: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapped_tables_keep_every_word_and_fit() {
+        let mut t = MdTable::new(&[
+            ("Name", Align::Left),
+            ("Purpose", Align::Left),
+            ("RPS", Align::Right),
+        ])
+        .keep_whole(&[0])
+        .wrap();
+        let purpose = "Which orders contain a product, newest first, for the product page and \
+                       the buyers' report that finance reads every Monday morning";
+        t.row(["  OrderItemsByProductAndDateForReports", purpose, "12"]);
+        t.row(["Short", "x", "3"]);
+        let out = t.fenced();
+        assert!(check_tables(&out).is_empty(), "{out}");
+        assert!(!out.contains('…'), "{out}");
+        assert!(
+            out.contains("|   OrderItemsByProductAndDateForReports |"),
+            "{out}"
+        );
+        let words: Vec<&str> = out
+            .lines()
+            .skip(3)
+            .filter_map(|l| l.split('|').nth(2))
+            .flat_map(str::split_whitespace)
+            .collect();
+        let expected: Vec<&str> = purpose.split_whitespace().chain(["x"]).collect();
+        assert_eq!(words, expected);
+    }
+
+    #[test]
+    fn a_word_wider_than_its_column_is_cut_but_never_inside_an_escape() {
+        for w in 2..12 {
+            for line in wrap_text("abc\\|defghij\\|klmnop", w) {
+                assert!(line.chars().count() <= w, "{line} over {w}");
+                assert!(!line.ends_with('\\'), "{line} ends inside an escape");
+            }
+        }
+        assert_eq!(wrap_text("", 5), vec![String::new()]);
+    }
 
     #[test]
     fn renders_aligned_fenced_tables_that_pass_the_checker() {

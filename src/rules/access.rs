@@ -3,6 +3,7 @@
 
 use super::{Sink, ptr};
 use crate::capacity::{self, PAGE_BYTES};
+use crate::design::sorting::{self, TimeOrder};
 use crate::design::{
     AccessPattern, Api, AttributeType, Condition, Consistency, Design, IndexKind, KeyAttribute,
 };
@@ -110,6 +111,20 @@ fn pattern(d: &Design, pi: usize, p: &AccessPattern, s: &mut Sink) {
     }
 
     key_match(pi, p, pk, sk, &where_, s);
+    order(d, pi, p, sk, &where_, s);
+    if p.unique && target.index.is_some() {
+        s.push(
+            "DDB112",
+            format!("{pp}/unique"),
+            id,
+            format!(
+                "{} needs `{}` to match one item, but {where_} cannot enforce that: two writes \
+                 with the same value both succeed, and the index shows a new item only after it \
+                 propagates",
+                p.id, pk.name
+            ),
+        );
+    }
 
     if p.api == Api::Query
         && let Some(bytes) = capacity::read_bytes_per_call(d, p)
@@ -124,6 +139,83 @@ fn pattern(d: &Design, pi: usize, p: &AccessPattern, s: &mut Sink) {
                 p.id,
                 p.items_per_query.unwrap_or(1)
             ),
+        );
+    }
+}
+
+/// Words in a description that ask for items in an order.
+const ORDER_WORDS: [&str; 8] = [
+    "latest",
+    "newest",
+    "recent",
+    "oldest",
+    "earliest",
+    "chronolog",
+    "sorted",
+    "ordered by",
+];
+
+/// A declared order must be one the target's sort key gives; a description asking for an
+/// order should declare it, so that the benchmark and the documents read items that way.
+fn order(
+    d: &Design,
+    pi: usize,
+    p: &AccessPattern,
+    sk: Option<&KeyAttribute>,
+    where_: &str,
+    s: &mut Sink,
+) {
+    let pp = ptr::pattern(pi);
+    let id = Some(p.id.as_str());
+    let Some(o) = p.order else {
+        let text = p.description.to_lowercase();
+        if p.api == Api::Query
+            && let Some(word) = ORDER_WORDS.iter().find(|w| text.contains(*w))
+        {
+            s.push(
+                "DDB111",
+                format!("{pp}/description"),
+                id,
+                format!(
+                    "{} asks for an order (\"{}\") but declares none",
+                    p.id,
+                    word.trim()
+                ),
+            );
+        }
+        return;
+    };
+    let problem = if p.api != Api::Query {
+        Some(format!(
+            "{} is a {}, which returns one item",
+            p.id,
+            p.api.name()
+        ))
+    } else {
+        match sk {
+            None => Some(format!(
+                "{where_} has no sort key, so a Query returns its items in no defined order"
+            )),
+            Some(k) if o.by_time() => {
+                let attr = d
+                    .entity(&p.entity)
+                    .and_then(|e| e.attributes.iter().find(|a| a.name == k.name));
+                match attr.map(|a| sorting::time_order(d, a)) {
+                    Some(TimeOrder::No(why)) => {
+                        Some(format!("the sort key of {where_} holds {why}"))
+                    }
+                    _ => None,
+                }
+            }
+            Some(_) => None,
+        }
+    };
+    if let Some(problem) = problem {
+        s.push(
+            "DDB110",
+            format!("{pp}/order"),
+            id,
+            format!("{} wants {}: {problem}", p.id, o.name()),
         );
     }
 }

@@ -321,6 +321,30 @@ pub static RULES: &[Rule] = &[
         "Use a range condition (between, <, >) on a Number key, or store the value as a String."
     ),
     rule!(
+        "DDB110",
+        Error,
+        AccessPatterns,
+        "Order the target's sort key cannot give",
+        "A Query returns items in sort-key order (ScanIndexForward=false reverses it); a table or index without a sort key has no order, and a sort key of random ids (UUIDv4) cannot give newest or oldest first.",
+        "Key the target by a sort key that sorts the way the pattern needs: an ISO-8601 timestamp, an epoch number, a ULID or a UUIDv7 for time order (an index can add one, e.g. ProductId + OrderDate)."
+    ),
+    rule!(
+        "DDB111",
+        Warning,
+        AccessPatterns,
+        "Pattern asks for an order but declares none",
+        "A description that says latest, newest, recent or oldest needs items in an order; without `order` nothing checks that the sort key gives it, and the benchmark reads them in the default order.",
+        "Declare `order` (newest_first, oldest_first, ascending or descending) on the pattern, or reword the description."
+    ),
+    rule!(
+        "DDB112",
+        Warning,
+        AccessPatterns,
+        "Uniqueness served only by a secondary index",
+        "Only a table's primary key is unique: a GSI accepts any number of items with the same key value, and it is eventually consistent, so a read just after a write can miss it. Two sign-ups with one email both succeed.",
+        "Write a uniqueness item keyed by the value (a table such as CustomerEmails with PK Email) in the same TransactWriteItems as the item, with attribute_not_exists on both; or record a deviation naming what enforces it instead."
+    ),
+    rule!(
         "DDB201",
         Warning,
         Principles,

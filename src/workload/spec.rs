@@ -106,6 +106,9 @@ pub struct PatternSpec {
     pub rate: f64,
     /// Page size of a Query.
     pub items_per_query: Option<u64>,
+    /// For a Query: false reads the sort key backwards (newest or largest first), as the
+    /// application's call would.
+    pub scan_index_forward: Option<bool>,
     /// For a Query whose key criteria constrain the target's sort key: that condition.
     pub sort_key: Option<SortKeySpec>,
     /// Attributes an UpdateItem sets.
@@ -312,6 +315,10 @@ pub fn build(d: &Design, o: &Options, shards: u32) -> Result<Vec<Workload>, Spec
             },
             rate,
             items_per_query: (p.api == Api::Query).then_some(p.items_per_query.unwrap_or(1)),
+            scan_index_forward: p
+                .order
+                .filter(|_| p.api == Api::Query)
+                .map(|o| o.scan_index_forward()),
             sort_key: d
                 .sort_key_criterion(p)
                 .filter(|_| p.api == Api::Query)
