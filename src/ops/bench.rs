@@ -501,6 +501,7 @@ fn write_run(
             .collect(),
         partial: outcome.partial(),
         interrupted: outcome.interrupted,
+        local: plan.target.local,
     };
     let mut problems = Vec::new();
     problems.extend(write_results(plan, &info, &summaries, outcome).err());

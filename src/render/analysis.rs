@@ -42,6 +42,9 @@ pub struct RunInfo {
     pub partial: bool,
     /// The person stopped the run (Ctrl-C or SIGTERM).
     pub interrupted: bool,
+    /// Measured on the embedded emulator: its latency is this machine's, not DynamoDB's, so
+    /// no latency verdict or latency-driven advice is drawn from it.
+    pub local: bool,
 }
 
 fn f2(v: f64) -> String {
@@ -63,30 +66,170 @@ fn meets(d: &Design, p: &AccessPattern, s: &Summary) -> bool {
         && Decimal::try_from(s.p95_ms).is_ok_and(|v| v <= target_ms(d, p))
 }
 
-/// What the evidence says about one pattern that misses its target ("None" when it meets it).
-fn suggestion(d: &Design, p: &AccessPattern, s: &Summary) -> String {
-    if s.throttles > 0 {
-        return "Throttled: spread hot key".to_string();
+/// Why a pattern needs attention, in the order they are dealt with: a cause earlier in the
+/// list makes the later ones unreliable (a client that could not keep up says nothing of the
+/// design's latency).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Cause {
+    Errors,
+    Throttled,
+    RateMissed,
+    ClientQueued,
+    StrongReads,
+    LargePages,
+    HotReads,
+    SlowWrites,
+    UnitsGap,
+}
+
+impl Cause {
+    /// The SLA table's OptimizationSuggestion: the recommendation in a few words.
+    fn short(self) -> &'static str {
+        match self {
+            Self::Errors => "Fix errors first",
+            Self::Throttled => "Spread the hot key",
+            Self::RateMissed => "Add workers, re-run",
+            Self::ClientQueued => "Add threads, re-run",
+            Self::StrongReads => "Eventual reads",
+            Self::LargePages => "Smaller pages",
+            Self::HotReads => "Cache hot items (DAX)",
+            Self::SlowWrites => "Fewer index writes",
+            Self::UnitsGap => "Check item sizes",
+        }
     }
+
+    /// The recommendation, its evidence named by the caller, with its trade-off.
+    fn advice(self) -> &'static str {
+        match self {
+            Self::Errors => {
+                "calls failed, so their latency and cost are not a measurement yet. Fix the \
+                 errors (see the failed workers and results.json) and run again."
+            }
+            Self::Throttled => {
+                "traffic concentrates on few key values. Spread it with a suffix on the \
+                 partition key (write sharding) — trade-off: a read of that key must query \
+                 every shard, more calls and code."
+            }
+            Self::RateMissed => {
+                "the benchmark could not send at the target rate, so this is a limit of the \
+                 client, not of the design. Add workers (or threads) and run again before \
+                 changing the model."
+            }
+            Self::ClientQueued => {
+                "DynamoDB answered much faster than calls completed: they waited in the client. \
+                 Add threads or workers and run again — the design is not the bottleneck."
+            }
+            Self::StrongReads => {
+                "strongly consistent reads cost twice the units and are served by the leader \
+                 replica only. Eventually consistent reads halve the read units — trade-off: a \
+                 read may miss a write from about the last second."
+            }
+            Self::LargePages => {
+                "each page carries many items. A smaller Limit or a narrower index projection \
+                 moves fewer bytes per call — trade-off: more calls to read the same items."
+            }
+            Self::HotReads => {
+                "single-item reads of the same items repeat. A read-through cache (DAX) answers \
+                 them in microseconds — trade-off: a cluster to run and pay for, and cached \
+                 reads are eventually consistent."
+            }
+            Self::SlowWrites => {
+                "every write also updates the indexes that project the item. Fewer indexes, or \
+                 KEYS_ONLY/INCLUDE projections, shorten and cheapen writes — trade-off: reads \
+                 served by those indexes need another call for the rest of the item."
+            }
+            Self::UnitsGap => {
+                "the units measured per call differ from the cost model by more than 5 %: \
+                 check the item sizes (and a Query's items per page) the design assumes, since \
+                 they drive the monthly cost."
+            }
+        }
+    }
+}
+
+/// Everything this run's evidence says about one pattern, with the figure each rests on.
+/// Latency causes are drawn only from a run against AWS.
+fn causes(
+    d: &Design,
+    p: &AccessPattern,
+    s: &Summary,
+    run: &RunInfo,
+    units_gap: Option<String>,
+) -> Vec<(Cause, String)> {
+    let mut out = Vec::new();
     if s.errors > 0 {
-        return "Errors: see detail".to_string();
+        out.push((Cause::Errors, format!("{} failed call(s)", s.errors)));
     }
-    if meets(d, p, s) {
-        return "None".to_string();
+    if s.throttles > 0 {
+        out.push((Cause::Throttled, format!("{} throttled", s.throttles)));
     }
-    if s.unsent > 0 || s.target_rps.is_some_and(|t| s.achieved_rps < 0.9 * t) {
-        return "Rate missed: add workers".to_string();
+    let client_short = s.unsent > 0 || s.target_rps.is_some_and(|t| s.achieved_rps < 0.9 * t);
+    if client_short {
+        out.push((
+            Cause::RateMissed,
+            format!(
+                "{:.1}/s of {:.1}/s sent",
+                s.achieved_rps,
+                s.target_rps.unwrap_or(0.0)
+            ),
+        ));
+    } else if s.service_p95_ms * 1.5 < s.p95_ms {
+        out.push((
+            Cause::ClientQueued,
+            format!(
+                "p95 {:.2} ms, DynamoDB's {:.2} ms",
+                s.p95_ms, s.service_p95_ms
+            ),
+        ));
+    } else if !run.local && s.errors == 0 && !meets(d, p, s) {
+        let figure = format!("p95 {:.2} ms", s.p95_ms);
+        let cause = if p.is_write() {
+            Cause::SlowWrites
+        } else if p.consistency == crate::design::Consistency::Strong {
+            Cause::StrongReads
+        } else if p.api == crate::design::Api::Query {
+            Cause::LargePages
+        } else {
+            Cause::HotReads
+        };
+        let figure = match cause {
+            Cause::LargePages => format!("{figure}, {:.1} items a page", s.items_per_call),
+            _ => figure,
+        };
+        out.push((cause, figure));
     }
-    if s.service_p95_ms * 1.5 < s.p95_ms {
-        return "Queueing: add threads".to_string();
+    if let Some(gap) = units_gap {
+        out.push((Cause::UnitsGap, gap));
     }
-    if !p.is_write() && p.consistency == crate::design::Consistency::Strong {
-        return "Use eventual reads".to_string();
+    out
+}
+
+/// Patterns whose measured units per call differ from the cost model by more than 5 % for a
+/// reason the design can act on, with the figures. A Query with a sort-key range is left out:
+/// how much its range holds depends on the synthetic data, and the cost notes say so.
+fn units_gaps(d: &Design, by_id: &BTreeMap<&str, &Summary>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for ap in &d.access_patterns {
+        let (Some(s), Some(model)) = (by_id.get(ap.id.as_str()), cost::op_units(d, ap)) else {
+            continue;
+        };
+        let ranged = d
+            .sort_key_criterion(ap)
+            .is_some_and(|(_, c)| c.condition != crate::design::Condition::Eq);
+        let measured = s.table_units_per_call + s.index_units_per_call.values().sum::<f64>();
+        let modelled = model.total().to_f64().unwrap_or(0.0);
+        if s.count > 0 && !ranged && modelled > 0.0 && (measured - modelled).abs() / modelled > 0.05
+        {
+            out.insert(
+                ap.id.clone(),
+                format!(
+                    "{measured:.2} units a call, the model {}",
+                    plain(model.total())
+                ),
+            );
+        }
     }
-    if p.api == crate::design::Api::Query {
-        return "Smaller pages/projection".to_string();
-    }
-    "Smaller items or cache".to_string()
+    out
 }
 
 fn monthly(units: f64, rps: Decimal, price: Decimal) -> Decimal {
@@ -115,7 +258,8 @@ pub fn stage4(
         ("MeetsTarget", Align::Left),
         ("OptimizationSuggestion", Align::Left),
     ])
-    .keep_whole(&[0, 5]);
+    .keep_whole(&[0, 4, 5])
+    .wrap();
     let mut detail = MdTable::new(&[
         ("AP", Align::Left),
         ("P50Ms", Align::Right),
@@ -128,19 +272,37 @@ pub fn stage4(
         ("TargetRPS", Align::Right),
     ]);
     let mut ran: Vec<&Summary> = Vec::new();
+    let units_gap = units_gaps(d, &by_id);
+    let mut grouped: BTreeMap<Cause, Vec<(String, String)>> = BTreeMap::new();
     for p in &d.access_patterns {
         let op = if p.is_write() { "Write" } else { "Read" };
         match by_id.get(p.id.as_str()) {
             Some(s) if s.count > 0 => {
                 ran.push(s);
+                let found = causes(d, p, s, run, units_gap.get(p.id.as_str()).cloned());
+                let verdict = if s.errors > 0 || s.unsent > 0 {
+                    "No"
+                } else if run.local {
+                    "n/a (emulator)"
+                } else if meets(d, p, s) {
+                    "Yes"
+                } else {
+                    "No"
+                };
                 sla.row([
                     p.id.clone(),
                     op.to_string(),
                     f2(s.mean_ms),
                     f2(s.p95_ms),
-                    if meets(d, p, s) { "Yes" } else { "No" }.to_string(),
-                    suggestion(d, p, s),
+                    verdict.to_string(),
+                    found.first().map_or("None", |(c, _)| c.short()).to_string(),
                 ]);
+                for (cause, figure) in found {
+                    grouped
+                        .entry(cause)
+                        .or_default()
+                        .push((p.id.clone(), figure));
+                }
                 detail.row([
                     p.id.clone(),
                     f2(s.p50_ms),
@@ -286,46 +448,45 @@ pub fn stage4(
         cost_tables.row([name.clone(), usd(*m), usd(*e)]);
     }
 
-    // Recommendations: only what this run's evidence supports, each with its price.
-    let mut recs = Vec::new();
-    for ap in &d.access_patterns {
-        let Some(s) = by_id.get(ap.id.as_str()) else {
-            continue;
-        };
-        if s.throttles > 0 {
-            recs.push(format!(
-                "**{}** was throttled {} time(s): its traffic concentrates on few key values. Spread it \
-                 (write sharding: a suffix on the partition key) — trade-off: reads of that key must \
-                 query every shard, more calls and code, and recovery means rebuilding shard-aware keys.",
-                ap.id, s.throttles
-            ));
-        } else if !meets(d, ap, s) {
-            let target = target_ms(d, ap);
-            if s.service_p95_ms * 1.5 < s.p95_ms {
-                recs.push(format!(
-                    "**{}** misses {target} ms at p95 ({:.2} ms) while DynamoDB answered in {:.2} ms at p95: \
-                     the client queued. Add benchmark threads or workers before changing the model — \
-                     the design is not the bottleneck.",
-                    ap.id, s.p95_ms, s.service_p95_ms
-                ));
-            } else if !ap.is_write() && ap.consistency == crate::design::Consistency::Strong {
-                recs.push(format!(
-                    "**{}** misses {target} ms at p95 ({:.2} ms). Eventually consistent reads halve the \
-                     read units and can lower latency — trade-off: a read may miss a write from the last \
-                     second; keep strong reads where the application cannot tolerate that.",
-                    ap.id, s.p95_ms
-                ));
-            } else {
-                recs.push(format!(
-                    "**{}** misses {target} ms at p95 ({:.2} ms). Smaller items or a narrower projection \
-                     move fewer bytes; a cache (DAX) answers repeated reads in microseconds — trade-off: \
-                     another component to run and pay for, and cached reads are eventually consistent.",
-                    ap.id, s.p95_ms
-                ));
-            }
-        }
+    // Recommendations: only what this run's evidence supports, similar findings together,
+    // each naming the figures it rests on.
+    let mut recs: Vec<String> = grouped
+        .iter()
+        .map(|(cause, hits)| {
+            let ids: Vec<&str> = hits.iter().map(|(id, _)| id.as_str()).collect();
+            let figures: Vec<String> = hits.iter().map(|(id, f)| format!("{id} {f}")).collect();
+            format!(
+                "**{}** ({}): {}",
+                ids.join(", "),
+                figures.join("; "),
+                cause.advice()
+            )
+        })
+        .collect();
+    if run.local {
+        let over: Vec<String> = d
+            .access_patterns
+            .iter()
+            .filter_map(|p| {
+                let s = by_id.get(p.id.as_str())?;
+                (s.count > 0 && !meets(d, p, s)).then(|| format!("{} {:.2} ms", p.id, s.p95_ms))
+            })
+            .collect();
+        recs.push(if over.is_empty() {
+            "Latency was measured on the embedded emulator, on this machine: it says nothing of \
+             DynamoDB's latency, so no latency verdict is given. Run against AWS to check the \
+             targets."
+                .to_string()
+        } else {
+            format!(
+                "Latency was measured on the embedded emulator, on this machine, and is not \
+                 DynamoDB's: p95 above the target here ({}) is no reason to change the design. \
+                 Run against AWS before acting on latency.",
+                over.join(", ")
+            )
+        });
     }
-    if recs.is_empty() {
+    if grouped.is_empty() && !run.local {
         recs.push(
             "Every pattern that ran meets its target without throttling or errors: this run gives no \
              evidence for denormalising, converging tables or adding indexes. Keep the simple model."
