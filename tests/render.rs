@@ -256,3 +256,161 @@ fn render_writes_both_files() {
     assert!(dir.join(docs::STAGE1_FILE).is_file() && dir.join(docs::STAGE2_FILE).is_file());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A pattern's figures as a run reports them.
+fn figures(id: &str, p95_ms: f64, errors: u64) -> ddb_architect::bench::Summary {
+    ddb_architect::bench::Summary {
+        id: id.into(),
+        phase: "read".into(),
+        api: "GetItem".into(),
+        count: 500,
+        errors,
+        throttles: 0,
+        unsent: 0,
+        retries: 0,
+        achieved_rps: 10.0,
+        target_rps: Some(10.0),
+        mean_ms: p95_ms / 2.0,
+        p50_ms: p95_ms / 2.0,
+        p95_ms,
+        p99_ms: p95_ms,
+        p999_ms: p95_ms,
+        max_ms: p95_ms,
+        service_p95_ms: p95_ms,
+        table_units_per_call: 0.0,
+        index_units_per_call: Default::default(),
+        items_per_call: 1.0,
+    }
+}
+
+/// Stage 5 is drawn from the session: two sessions that went differently read differently,
+/// and each lesson names what happened in it.
+#[test]
+fn stage5_lessons_come_from_the_session() {
+    use ddb_architect::render::lessons::{self, Raised, RunFacts, SessionFacts};
+    let (_, shop) = examples()
+        .into_iter()
+        .find(|(n, _)| n.contains("online-shop"))
+        .expect("online-shop example");
+    let prices = ddb_architect::cost::PriceFile::built_in_or_stand_in("us-east-1").ok();
+    let quiet = SessionFacts {
+        design: &shop,
+        iterations: 1,
+        local: true,
+        runs: vec![RunFacts {
+            number: 1,
+            iteration: 1,
+            partial: false,
+            summaries: vec![figures("AP1", 40.0, 0), figures("AP5", 4.0, 0)],
+        }],
+        raised: vec![],
+        choices: vec!["accept".into()],
+        prices: prices.clone(),
+    };
+    let eventful = SessionFacts {
+        design: &shop,
+        iterations: 2,
+        local: false,
+        runs: vec![
+            RunFacts {
+                number: 1,
+                iteration: 1,
+                partial: false,
+                summaries: vec![figures("AP1", 40.0, 0), figures("AP5", 4.0, 3)],
+            },
+            RunFacts {
+                number: 2,
+                iteration: 2,
+                partial: false,
+                summaries: vec![figures("AP1", 8.0, 0), figures("AP5", 4.0, 0)],
+            },
+        ],
+        raised: vec![Raised {
+            rule: "DDB104".into(),
+            pointer: "/access_patterns/5/key_criteria/1".into(),
+            message: "AP6: `Status` is not a key of table Orders".into(),
+        }],
+        choices: vec!["redesign".into(), "accept".into()],
+        prices,
+    };
+    let a = lessons::draw(&quiet);
+    let b = lessons::draw(&eventful);
+    assert_ne!(a.lessons, b.lessons);
+    assert_ne!(a.next_steps, b.next_steps);
+
+    let has = |l: &[String], text: &str| l.iter().any(|x| x.contains(text));
+    // The local session judges no latency and says where to measure it.
+    assert!(
+        has(&a.lessons, "no pattern was judged against the SLA"),
+        "{a:#?}"
+    );
+    assert!(
+        has(&a.next_steps, "run the benchmark against AWS"),
+        "{a:#?}"
+    );
+    assert!(has(&a.lessons, "raised nothing"), "{a:#?}");
+    // Both know the design is over its budget, and name the largest cost.
+    for l in [&a, &b] {
+        assert!(has(&l.lessons, "over the $500.00 budget"), "{l:#?}");
+        assert!(
+            has(
+                &l.next_steps,
+                "Bring the cost under budget, starting with AP8"
+            ),
+            "{l:#?}"
+        );
+        assert!(
+            has(&l.lessons, "Accepted deviation from DDB112 on AP2"),
+            "{l:#?}"
+        );
+    }
+    // The eventful one: the fixed finding, the miss and its cause, the change between runs.
+    assert!(has(&b.lessons, "DDB104 was raised and fixed"), "{b:#?}");
+    assert!(
+        has(
+            &b.lessons,
+            "Run 1 (iteration 1) on AWS: 0 of 2 pattern(s) met"
+        ),
+        "{b:#?}"
+    );
+    assert!(
+        has(
+            &b.lessons,
+            "AP1 (p95 40.00 ms against 20 ms: eventual reads)"
+        ),
+        "{b:#?}"
+    );
+    assert!(
+        has(
+            &b.lessons,
+            "AP5 (p95 4.00 ms against 20 ms: fix errors first)"
+        ),
+        "{b:#?}"
+    );
+    assert!(
+        has(
+            &b.lessons,
+            "Run 2 (iteration 2) on AWS: 2 of 2 pattern(s) met"
+        ),
+        "{b:#?}"
+    );
+    assert!(
+        has(
+            &b.lessons,
+            "a redesigned model), the largest p95 changes: AP1 40.00 → 8.00 ms (-80 %)"
+        ),
+        "{b:#?}"
+    );
+    assert!(has(&b.lessons, "redesign, accept"), "{b:#?}");
+    assert!(
+        !has(&b.next_steps, "run the benchmark against AWS"),
+        "{b:#?}"
+    );
+
+    let doc = lessons::stage5(&eventful, &["A note".into()], &["A step".into()]);
+    assert!(
+        doc.contains("## What the session showed") && doc.contains("- A note"),
+        "{doc}"
+    );
+    assert!(doc.contains("- A step"), "{doc}");
+}

@@ -90,6 +90,17 @@ pub enum Choice {
     Redesign,
 }
 
+/// A finding the rules raised on a proposal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RaisedFinding {
+    /// Rule id.
+    pub rule: String,
+    /// JSON pointer into the design.
+    pub pointer: String,
+    /// What it said.
+    pub message: String,
+}
+
 /// A benchmark run of this session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -147,6 +158,10 @@ pub struct State {
     /// The session is complete.
     #[serde(default)]
     pub complete: bool,
+    /// Every error and warning the rules raised on a proposal, once each: Stage 5 tells which
+    /// were fixed on the way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub raised: Vec<RaisedFinding>,
     /// The conversation, without the system prompt (which is rendered anew each request).
     #[serde(default)]
     pub messages: Vec<Message>,
@@ -210,6 +225,27 @@ impl Resources {
 }
 
 impl State {
+    /// Remember the errors and warnings of a check (accepted deviations and notes are not
+    /// raised); each finding is kept once.
+    pub fn note_raised(&mut self, report: &crate::rules::Report) {
+        for f in &report.findings {
+            if f.severity == crate::rules::Severity::Info || f.accepted.is_some() {
+                continue;
+            }
+            let seen = self
+                .raised
+                .iter()
+                .any(|r| r.rule == f.rule && r.pointer == f.pointer);
+            if !seen {
+                self.raised.push(RaisedFinding {
+                    rule: f.rule.to_string(),
+                    pointer: f.pointer.clone(),
+                    message: f.message.clone(),
+                });
+            }
+        }
+    }
+
     /// A new session at Stage 0.
     pub fn new(local: bool, profile: Option<String>) -> Self {
         Self {
@@ -228,6 +264,7 @@ impl State {
             gate: None,
             choices: Vec::new(),
             complete: false,
+            raised: Vec::new(),
             messages: Vec::new(),
             identity: None,
             resources: Resources::default(),

@@ -2,7 +2,7 @@
 //! the run's folder (results.json, charts, Stage 4). The report carries the run's own figures;
 //! a run that did not start is an error, never a report.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -521,12 +521,17 @@ fn write_run(
 }
 
 /// The figures of a run already in the folder, kept aside as results.previous.json.
-fn earlier_in_folder(plan: &Plan) -> Option<Vec<Summary>> {
-    let results_path = plan.out.join(RESULTS_FILE);
-    let before = std::fs::read_to_string(&results_path)
+/// The per-pattern figures of a results file a run wrote; `None` when it cannot be read.
+pub fn read_summaries(results: &Path) -> Option<Vec<Summary>> {
+    std::fs::read_to_string(results)
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| serde_json::from_value(v["summaries"].clone()).ok());
+        .and_then(|v| serde_json::from_value(v["summaries"].clone()).ok())
+}
+
+fn earlier_in_folder(plan: &Plan) -> Option<Vec<Summary>> {
+    let results_path = plan.out.join(RESULTS_FILE);
+    let before = read_summaries(&results_path);
     if results_path.exists() {
         let _ = std::fs::rename(&results_path, plan.out.join(PREVIOUS_RESULTS_FILE));
     }

@@ -232,6 +232,49 @@ fn units_gaps(d: &Design, by_id: &BTreeMap<&str, &Summary>) -> BTreeMap<String, 
     out
 }
 
+/// What a run says of one pattern: whether it met its target (`None` when the run cannot say:
+/// latency on the emulator), and the short form of the first recommendation, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// Pattern id.
+    pub id: String,
+    /// Met the target; `None` when the evidence cannot judge latency.
+    pub met: Option<bool>,
+    /// p95 latency measured, ms.
+    pub p95_ms: f64,
+    /// The pattern's p95 target, ms.
+    pub target_ms: Decimal,
+    /// The recommendation in short ("None" when there is nothing to do).
+    pub suggestion: &'static str,
+}
+
+/// The verdict of every pattern that ran, in the design's order.
+pub fn verdicts(d: &Design, run: &RunInfo, now: &[Summary]) -> Vec<Verdict> {
+    let by_id: BTreeMap<&str, &Summary> = now.iter().map(|s| (s.id.as_str(), s)).collect();
+    let gaps = units_gaps(d, &by_id);
+    d.access_patterns
+        .iter()
+        .filter_map(|p| {
+            let s = by_id.get(p.id.as_str()).filter(|s| s.count > 0)?;
+            let found = causes(d, p, s, run, gaps.get(p.id.as_str()).cloned());
+            let met = if s.errors > 0 || s.unsent > 0 {
+                Some(false)
+            } else if run.local {
+                None
+            } else {
+                Some(meets(d, p, s))
+            };
+            Some(Verdict {
+                id: p.id.clone(),
+                met,
+                p95_ms: s.p95_ms,
+                target_ms: target_ms(d, p),
+                suggestion: found.first().map_or("None", |(c, _)| c.short()),
+            })
+        })
+        .collect()
+}
+
 fn monthly(units: f64, rps: Decimal, price: Decimal) -> Decimal {
     let u = Decimal::try_from(units).unwrap_or(Decimal::ZERO);
     u.saturating_mul(rps)

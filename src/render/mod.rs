@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod charts;
 pub mod cost;
 pub mod docs;
+pub mod lessons;
 pub mod markdown;
 
 use rust_decimal::Decimal;

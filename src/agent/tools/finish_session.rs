@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 
 use super::{Context, Effect, Tool, ToolError};
 use crate::agent::session::{LESSONS_FILE, Stage, State};
+use crate::ops::bench;
+use crate::render::lessons;
 
 /// Stage 5: save lessons learned and next steps.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -41,25 +43,51 @@ impl Tool for FinishSession {
                 "give at least one lesson and one next step",
             ));
         }
-        let text = crate::render::markdown::md_text;
-        let d = cx.state.design.as_ref();
-        let mut doc = format!(
-            "# Stage 5: lessons learned — {}\n\n",
-            text(d.map_or("session", |d| d.app.name.as_str()))
-        );
-        doc.push_str(&format!(
-            "Design iterations: {}. Benchmark runs: {}. Cleanup: verified, nothing left running.\n\n",
-            cx.state.iteration,
-            cx.state.runs.len()
-        ));
-        doc.push_str("## Lessons learned\n\n");
-        for l in &a.lessons {
-            doc.push_str(&format!("- {}\n", text(l.trim())));
-        }
-        doc.push_str("\n## Next steps\n\n");
-        for n in &a.next_steps {
-            doc.push_str(&format!("- {}\n", text(n.trim())));
-        }
+        let Some(design) = cx.state.design.as_ref() else {
+            return Err(ToolError::precondition(
+                "there is no design in this session",
+                "Record the requirements and propose a data model first.",
+            ));
+        };
+        let runs = cx
+            .state
+            .runs
+            .iter()
+            .map(|r| lessons::RunFacts {
+                number: r.number,
+                iteration: r.iteration,
+                partial: r.partial,
+                // Unreadable results leave the run without figures; the lessons say so.
+                summaries: bench::read_summaries(
+                    &cx.workspace.dir.join(&r.dir).join(bench::RESULTS_FILE),
+                )
+                .unwrap_or_default(),
+            })
+            .collect();
+        let facts = lessons::SessionFacts {
+            design,
+            iterations: cx.state.iteration,
+            local: cx.state.local,
+            runs,
+            raised: cx
+                .state
+                .raised
+                .iter()
+                .map(|r| lessons::Raised {
+                    rule: r.rule.clone(),
+                    pointer: r.pointer.clone(),
+                    message: r.message.clone(),
+                })
+                .collect(),
+            choices: cx
+                .state
+                .choices
+                .iter()
+                .map(|c| format!("{c:?}").to_lowercase())
+                .collect(),
+            prices: crate::cost::PriceFile::built_in_or_stand_in(&design.app.region).ok(),
+        };
+        let doc = lessons::stage5(&facts, &a.lessons, &a.next_steps);
         let path = cx.write(LESSONS_FILE, &doc)?;
         cx.ui.info(&format!("wrote {}", path.display()));
         cx.state.lessons_saved = true;

@@ -77,6 +77,7 @@ impl Tool for ProposeDataModel {
             p.target = a.targets.get(&p.id).cloned();
         }
         let report = rules::check(&design);
+        cx.state.note_raised(&report);
         if !report.is_valid() {
             return Err(ToolError::fixable(
                 "rules",
