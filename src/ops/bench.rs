@@ -576,20 +576,15 @@ fn write_charts(plan: &Plan, outcome: &bench::Outcome) -> Vec<String> {
         .iter()
         .filter(|m| m.phase != "load" && m.count > 0)
         .collect();
-    let target_ms = plan
-        .design
-        .app
-        .sla
-        .read_p95_ms
-        .to_string()
-        .parse::<f64>()
-        .ok();
     [
         (
             PERCENTILES_CHART,
-            charts::percentiles_svg(&charted, target_ms),
+            charts::percentiles_svg(&plan.design, &charted),
         ),
-        (DISTRIBUTION_CHART, charts::distribution_svg(&charted)),
+        (
+            DISTRIBUTION_CHART,
+            charts::distribution_svg(&plan.design, &charted),
+        ),
     ]
     .into_iter()
     .filter_map(|(name, svg)| {
