@@ -80,6 +80,20 @@ def _stamp_arrival(**_):
     _arrival.t = time.perf_counter()
 
 
+# Throttled attempts of the current call on this thread, including those a retry absorbed:
+# the SDK's retries hide them from the call's outcome, and a run that was throttled must say so.
+_attempts = threading.local()
+
+
+def _count_attempt(response=None, **_):
+    if response is None:
+        return None
+    code = ((response[1] or {}).get("Error") or {}).get("Code")
+    if code in THROTTLE_CODES:
+        _attempts.throttled = getattr(_attempts, "throttled", 0) + 1
+    return None
+
+
 def _client(threads):
     # AWS_ENDPOINT_URL_DYNAMODB points a local run at the emulator; on Lambda it is unset.
     endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or None
@@ -89,6 +103,7 @@ def _client(threads):
     )
     client = boto3.client("dynamodb", endpoint_url=endpoint, config=config)
     client.meta.events.register("before-parse.dynamodb", _stamp_arrival)
+    client.meta.events.register("needs-retry.dynamodb", _count_attempt)
     return client
 
 
@@ -328,18 +343,21 @@ class PatternStats:
         self.last = None
         self.lock = threading.Lock()
 
-    def add(self, intended, started, ended, response, error_code, retries):
+    def add(self, intended, started, ended, response, error_code, retries, throttled=0):
         with self.lock:
             self.count += 1
             self.retries += retries
+            # Every throttled attempt counts, the ones a retry absorbed too; a final throttle
+            # that no attempt hook saw counts once.
+            self.throttles += throttled
+            if error_code in THROTTLE_CODES and throttled == 0:
+                self.throttles += 1
             self.latency.record((ended - intended) * 1e6)
             self.service.record((ended - started) * 1e6)
             self.first = intended if self.first is None else min(self.first, intended)
             self.last = ended if self.last is None else max(self.last, ended)
             if error_code is not None:
                 self.errors[error_code] = self.errors.get(error_code, 0) + 1
-                if error_code in THROTTLE_CODES:
-                    self.throttles += 1
                 return
             cc = response.get("ConsumedCapacity") or {}
             self.table_units += (cc.get("Table") or {}).get("CapacityUnits", 0.0)
@@ -422,10 +440,11 @@ class Run:
             self.stopped = reason
 
     def call(self, api, **kwargs):
-        """One DynamoDB call; returns (response, error code, retries, when it ended): the
-        moment the last attempt's response arrived, or now when none did."""
+        """One DynamoDB call; returns (response, error code, retries, throttled attempts, when
+        it ended): the moment the last attempt's response arrived, or now when none did."""
         kwargs["ReturnConsumedCapacity"] = "INDEXES"
         _arrival.t = None
+        _attempts.throttled = 0
         try:
             r = getattr(self.client, api)(**kwargs)
             out = r, None, r.get("ResponseMetadata", {}).get("RetryAttempts", 0)
@@ -436,7 +455,7 @@ class Run:
             out = {}, type(e).__name__, 0
         now = time.perf_counter()
         arrived = _arrival.t if _arrival.t is not None else now
-        return out + (min(arrived, now),)
+        return out + (getattr(_attempts, "throttled", 0), min(arrived, now))
 
     # Load phase: every item of every entity, single PutItem calls, all threads busy.
     def load(self):
@@ -467,8 +486,8 @@ class Run:
             for e, i, s in self._jobs(take):
                 item = make_item(self.seed, e, i)
                 t0 = time.perf_counter()
-                r, code, retries, t1 = self.call("put_item", TableName=e["table"], Item=item)
-                s.add(t0, t0, t1, r, code, retries)
+                r, code, retries, throttled, t1 = self.call("put_item", TableName=e["table"], Item=item)
+                s.add(t0, t0, t1, r, code, retries, throttled)
                 with lock:
                     done["n"] += 1
 
@@ -635,10 +654,10 @@ class Run:
                     return
                 method, kw = self.request(p)
                 started = time.perf_counter()
-                r, code, retries, ended = self.call(method, **kw)
+                r, code, retries, throttled, ended = self.call(method, **kw)
                 s = stats[p["id"]]
                 if at >= warmup:
-                    s.add(intended, started, ended, r, code, retries)
+                    s.add(intended, started, ended, r, code, retries, throttled)
                 else:
                     with s.lock:
                         s.warmup_calls += 1

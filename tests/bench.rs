@@ -714,10 +714,12 @@ fn chart_reads_at_a_glance(svg: &str, d: &Design) {
 }
 
 /// A loopback proxy in front of the emulator that answers every third request with a throttle
-/// and every seventh with a 500, and forwards the rest.
-async fn faulty_proxy(upstream: String) -> String {
+/// and every seventh with a 500, and forwards the rest; it counts the throttles it sent.
+async fn faulty_proxy(upstream: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
+    let throttled = Arc::new(AtomicU64::new(0));
+    let sent = throttled.clone();
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -732,6 +734,7 @@ async fn faulty_proxy(upstream: String) -> String {
             };
             let n = n.clone();
             let up = up.clone();
+            let sent = sent.clone();
             tokio::spawn(async move {
                 loop {
                     // Read one request: headers, then Content-Length bytes.
@@ -763,6 +766,7 @@ async fn faulty_proxy(upstream: String) -> String {
                     let k = n.fetch_add(1, Ordering::SeqCst) + 1;
                     let reply: Vec<u8> = if k.is_multiple_of(3) || k.is_multiple_of(7) {
                         let (status, body) = if k.is_multiple_of(3) {
+                            sent.fetch_add(1, Ordering::SeqCst);
                             (
                                 "400 Bad Request",
                                 r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"Rate of requests exceeds the allowed throughput."}"#,
@@ -801,7 +805,7 @@ async fn faulty_proxy(upstream: String) -> String {
             });
         }
     });
-    format!("http://{addr}")
+    (format!("http://{addr}"), throttled)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -810,8 +814,10 @@ async fn throttles_and_server_errors_are_counted_and_nothing_is_lost() {
     let client = dynamo::local_client(&local.endpoint());
     let d = common::design(&common::base());
     tables(&d, &client).await;
-    let proxy = faulty_proxy(local.endpoint()).await;
+    let (proxy, throttles_sent) = faulty_proxy(local.endpoint()).await;
     let mut o = quick("run-e");
+    // Every request is then part of a measured call, so every throttle must be in the counts.
+    o.warmup_s = 0.0;
     o.items.insert("Customer".into(), 30);
     o.items.insert("Order".into(), 30);
     o.items.insert("OrderLine".into(), 30);
@@ -824,6 +830,18 @@ async fn throttles_and_server_errors_are_counted_and_nothing_is_lost() {
     assert!(
         retries > 0,
         "the SDK retried throttles and 500s, and the retries were counted"
+    );
+    // Every throttled attempt is counted, the ones a retry absorbed too.
+    let counted: u64 = outcome.merged.iter().map(|m| m.throttles).sum();
+    let sent = throttles_sent.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(sent > 0);
+    assert_eq!(counted, sent, "throttles counted against throttles sent");
+    // Items that failed to load make the run partial, and say how many.
+    assert_eq!(
+        outcome.partial(),
+        !outcome.load_failures().is_empty(),
+        "{:?}",
+        outcome.load_failures()
     );
     for m in &outcome.merged {
         // Every scheduled call is in the histogram, failed or not.
@@ -1136,6 +1154,42 @@ fn stage_4_draws_latency_conclusions_only_from_aws_and_groups_its_advice() {
     let doc = analysis::stage4(&d, &aws, &fast, None, &prices).expect("doc");
     assert!(doc.contains("Keep the simple model"), "{doc}");
     assert!(sla_row(&doc, "AP1")[4] == "Yes");
+}
+
+/// Throttling is blamed on a hot key only when the design says traffic falls on few keys;
+/// otherwise the advice is about the table's ramp-up and limits. Throttles and retries show.
+#[test]
+fn stage_4_blames_a_hot_key_only_when_the_design_shows_one() {
+    use ddb_architect::render::analysis;
+    let prices = cost::PriceFile::built_in()
+        .and_then(|f| f.region("us-east-1", "b"))
+        .expect("prices");
+    let throttled = |d: &Design| {
+        let mut s = measured(d, "AP1", 5.0);
+        s.throttles = 40;
+        s.retries = 55;
+        vec![s]
+    };
+    let mut aws = local_run("t", "AWS us-east-1", Decimal::ONE, 10.0, 1.0);
+    aws.local = false;
+
+    let spread = common::design(&common::base());
+    let doc = analysis::stage4(&spread, &aws, &throttled(&spread), None, &prices).expect("doc");
+    assert_eq!(sla_row(&doc, "AP1")[5], "Ramp up, warm the table", "{doc}");
+    assert!(doc.contains("40 throttled attempt(s), 55 retries"), "{doc}");
+    assert!(!doc.contains("write sharding"), "{doc}");
+    let detail = doc
+        .lines()
+        .find(|l| l.contains("Throttles"))
+        .expect("detail table");
+    assert!(detail.contains("Retries"), "{detail}");
+
+    let mut v = common::base();
+    v["access_patterns"][0]["peak_rps_per_key"] = json!(10);
+    let hot = common::design(&v);
+    let doc = analysis::stage4(&hot, &aws, &throttled(&hot), None, &prices).expect("doc");
+    assert_eq!(sla_row(&doc, "AP1")[5], "Spread the hot key", "{doc}");
+    assert!(doc.contains("10 per second on one key"), "{doc}");
 }
 
 /// Two PutItem patterns on one entity create items in ranges of their own: neither re-puts

@@ -33,9 +33,30 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// True when any shard failed or stopped early.
+    /// True when any shard failed or stopped early, or items failed to load (reads of them
+    /// then measure misses, not the design).
     pub fn partial(&self) -> bool {
-        self.interrupted || !self.failures.is_empty() || self.shards.iter().any(|s| s.partial)
+        self.interrupted
+            || !self.failures.is_empty()
+            || self.shards.iter().any(|s| s.partial)
+            || !self.load_failures().is_empty()
+    }
+
+    /// Items that could not be written in the load phase, per entity: (entity, failed,
+    /// attempted, error codes).
+    pub fn load_failures(&self) -> Vec<(String, u64, u64, Vec<String>)> {
+        self.merged
+            .iter()
+            .filter(|m| m.phase == "load" && m.error_count() > 0)
+            .map(|m| {
+                (
+                    m.id.trim_start_matches("load:").to_string(),
+                    m.error_count(),
+                    m.count,
+                    m.errors.keys().cloned().collect(),
+                )
+            })
+            .collect()
     }
 }
 

@@ -70,6 +70,10 @@ pub struct BenchArgs {
     /// Do not ask before spending (for scripts).
     #[arg(long)]
     pub yes: bool,
+    /// Exit 0 from a partial run (a worker failed, items failed to load); it is still marked
+    /// partial in results.json and the Stage 4 document.
+    #[arg(long)]
+    pub allow_partial: bool,
     /// Output format of the summary on standard output (progress stays on standard error).
     #[arg(long, value_enum, default_value_t = super::Format::Text)]
     pub format: super::Format,
@@ -204,7 +208,7 @@ fn print_report(
         )?;
     }
     Ok(
-        if report.failures.is_empty() && report.problems.is_empty() {
+        if report.problems.is_empty() && (report.failures.is_empty() || args.allow_partial) {
             EXIT_OK
         } else {
             EXIT_FINDINGS

@@ -155,7 +155,7 @@ pub struct RunReport {
     pub partial: bool,
     /// The person stopped it (Ctrl-C or SIGTERM).
     pub interrupted: bool,
-    /// Failed workers, as "worker N: why".
+    /// What failed: "worker N: why", and items that could not be loaded.
     pub failures: Vec<String>,
     /// Files that could not be written (results, charts, Stage 4), as text.
     pub problems: Vec<String>,
@@ -498,6 +498,18 @@ fn write_run(
             .failures
             .iter()
             .map(|(i, e)| format!("worker {i}: {e}"))
+            .chain(
+                outcome
+                    .load_failures()
+                    .into_iter()
+                    .map(|(entity, failed, of, codes)| {
+                        format!(
+                            "{failed} of {of} {entity} item(s) failed to load ({}): reads of them \
+                             find nothing",
+                            codes.join(", ")
+                        )
+                    }),
+            )
             .collect(),
         partial: outcome.partial(),
         interrupted: outcome.interrupted,

@@ -36,7 +36,7 @@ pub struct RunInfo {
     pub duration_s: f64,
     /// Warm-up seconds per phase.
     pub warmup_s: f64,
-    /// Failed workers, as text.
+    /// What failed, as text: workers, and items that could not be loaded.
     pub failures: Vec<String>,
     /// True when a worker stopped early or failed.
     pub partial: bool,
@@ -72,6 +72,7 @@ fn meets(d: &Design, p: &AccessPattern, s: &Summary) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Cause {
     Errors,
+    HotKey,
     Throttled,
     RateMissed,
     ClientQueued,
@@ -87,7 +88,8 @@ impl Cause {
     fn short(self) -> &'static str {
         match self {
             Self::Errors => "Fix errors first",
-            Self::Throttled => "Spread the hot key",
+            Self::HotKey => "Spread the hot key",
+            Self::Throttled => "Ramp up, warm the table",
             Self::RateMissed => "Add workers, re-run",
             Self::ClientQueued => "Add threads, re-run",
             Self::StrongReads => "Eventual reads",
@@ -105,10 +107,17 @@ impl Cause {
                 "calls failed, so their latency and cost are not a measurement yet. Fix the \
                  errors (see the failed workers and results.json) and run again."
             }
+            Self::HotKey => {
+                "traffic concentrates on few key values, as the design says it does. Spread it \
+                 with a suffix on the partition key (write sharding) — trade-off: a read of that \
+                 key must query every shard, more calls and code."
+            }
             Self::Throttled => {
-                "traffic concentrates on few key values. Spread it with a suffix on the \
-                 partition key (write sharding) — trade-off: a read of that key must query \
-                 every shard, more calls and code."
+                "throttled while the design spreads traffic over many key values, so no one key \
+                 is to blame: the table's or the account's throughput limits, or a new on-demand \
+                 table still ramping up, turned calls away. Raise the rate gradually, or set the \
+                 table's warm throughput before the run — trade-off: warm throughput is billed, \
+                 and an account limit needs a quota increase."
             }
             Self::RateMissed => {
                 "the benchmark could not send at the target rate, so this is a limit of the \
@@ -147,6 +156,22 @@ impl Cause {
     }
 }
 
+/// What in the design says a pattern's traffic falls on few key values, if anything: a
+/// declared per-key rate, or a partition key with few values.
+fn hot_key_evidence(d: &Design, p: &AccessPattern) -> Option<String> {
+    if let Some(per_key) = p.peak_rps_per_key {
+        return Some(format!("{} per second on one key", plain(per_key)));
+    }
+    let (pk, _) = d.target_keys(p)?;
+    let values = d
+        .entity(&p.entity)?
+        .attributes
+        .iter()
+        .find(|a| a.name == pk.name)?
+        .distinct_values?;
+    (values <= 100).then(|| format!("{} has only {values} value(s)", pk.name))
+}
+
 /// Everything this run's evidence says about one pattern, with the figure each rests on.
 /// Latency causes are drawn only from a run against AWS.
 fn causes(
@@ -161,7 +186,14 @@ fn causes(
         out.push((Cause::Errors, format!("{} failed call(s)", s.errors)));
     }
     if s.throttles > 0 {
-        out.push((Cause::Throttled, format!("{} throttled", s.throttles)));
+        let figure = format!(
+            "{} throttled attempt(s), {} retries",
+            s.throttles, s.retries
+        );
+        match hot_key_evidence(d, p) {
+            Some(why) => out.push((Cause::HotKey, format!("{figure}; {why}"))),
+            None => out.push((Cause::Throttled, figure)),
+        }
     }
     let client_short = s.unsent > 0 || s.target_rps.is_some_and(|t| s.achieved_rps < 0.9 * t);
     if client_short {
@@ -310,6 +342,7 @@ pub fn stage4(
         ("P999Ms", Align::Right),
         ("MaxMs", Align::Right),
         ("Throttles", Align::Right),
+        ("Retries", Align::Right),
         ("Errors", Align::Right),
         ("RPS", Align::Right),
         ("TargetRPS", Align::Right),
@@ -353,6 +386,7 @@ pub fn stage4(
                     f2(s.p999_ms),
                     f2(s.max_ms),
                     s.throttles.to_string(),
+                    s.retries.to_string(),
                     s.errors.to_string(),
                     format!("{:.1}", s.achieved_rps),
                     s.target_rps.map(|t| format!("{t:.1}")).unwrap_or_default(),
@@ -576,7 +610,7 @@ pub fn stage4(
         "a worker stopped before its deadline.".to_string()
     } else {
         format!(
-            "{} worker(s) failed (listed at the end).",
+            "{} problem(s), listed at the end under What failed.",
             run.failures.len()
         )
     };

@@ -190,15 +190,20 @@ impl MdTable {
                     .unwrap_or(0)
             })
             .collect();
+        // How hard to squeeze: wrapped columns first keep their longest word whole, then may
+        // break words, and as a last resort whole columns wrap too (nothing is cut off).
+        let mut tier = 0;
         loop {
             let line = Self::line_width(&widths);
-            if line <= max {
+            // Whole columns give way only when even a table without padding spaces (which
+            // rendering falls back to) would be too wide.
+            let unpadded = line.saturating_sub(2 * widths.len());
+            if line <= max || (tier == 2 && unpadded <= max) {
                 break;
             }
-            // Wrapped columns keep their longest word whole when they can.
             let floor = |i: usize| {
                 let least = width(&self.headers[i]).max(6);
-                if self.wrap {
+                if self.wrap && tier == 0 {
                     longest_word[i].max(least)
                 } else {
                     least
@@ -206,10 +211,16 @@ impl MdTable {
             };
             let eligible: Vec<usize> = (0..widths.len())
                 .filter(|&i| {
-                    self.aligns[i] == Align::Left && !self.whole[i] && widths[i] > floor(i)
+                    self.aligns[i] == Align::Left
+                        && (!self.whole[i] || (self.wrap && tier == 2))
+                        && widths[i] > floor(i)
                 })
                 .collect();
             let Some(top) = eligible.iter().map(|&i| widths[i]).max() else {
+                if self.wrap && tier < 2 {
+                    tier += 1;
+                    continue;
+                }
                 break; // nothing left to shorten; the checker will say so
             };
             // The widest columns come down together, to the next width or as far as needed.
