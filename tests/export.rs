@@ -157,6 +157,35 @@ fn importing_something_else_is_a_clear_error() {
 }
 
 #[test]
+fn cloudformation_turns_on_time_to_live_where_a_table_names_it() {
+    let mut with_ttl = 0;
+    for d in examples() {
+        let t = export::cloudformation(&d);
+        for table in &d.tables {
+            let r = t["Resources"]
+                .as_object()
+                .expect("resources")
+                .values()
+                .find(|r| {
+                    r["Properties"]["TableName"]["Fn::Sub"]
+                        == format!("${{TablePrefix}}{}", table.name)
+                })
+                .expect("table resource");
+            let spec = &r["Properties"]["TimeToLiveSpecification"];
+            match &table.ttl_attribute {
+                Some(a) => {
+                    with_ttl += 1;
+                    assert_eq!(spec["AttributeName"], a.as_str());
+                    assert_eq!(spec["Enabled"], true);
+                }
+                None => assert!(spec.is_null(), "{spec}"),
+            }
+        }
+    }
+    assert!(with_ttl > 0, "an example shows TTL");
+}
+
+#[test]
 fn cloudformation_tables_are_on_demand_with_exact_definitions() {
     for d in examples() {
         let t = export::cloudformation(&d);

@@ -179,11 +179,11 @@ fn stage2_prices_the_design_against_its_budget_and_names_what_drives_it() {
         &shop,
         &ddb_architect::cost::PriceFile::built_in_or_stand_in(&shop.app.region).expect("prices"),
     );
-    assert!(costs.total_at_peak > shop.app.sla.monthly_budget_usd);
+    assert!(costs.total_at_average > shop.app.sla.monthly_budget_usd);
     let doc = docs::stage2(&shop).expect("stage2");
-    let total = ddb_architect::render::usd(costs.total_at_peak);
+    let total = ddb_architect::render::usd(costs.total_at_average);
     assert!(
-        doc.contains(&format!("**${total} a month at peak rates**")),
+        doc.contains(&format!("**${total} a month at average rates**")),
         "{doc}"
     );
     assert!(doc.contains("**Over budget**"), "{doc}");
@@ -205,7 +205,7 @@ fn stage2_prices_the_design_against_its_budget_and_names_what_drives_it() {
     shop.app.sla.monthly_budget_usd = rust_decimal::Decimal::from(10_000);
     let doc = docs::stage2(&shop).expect("stage2");
     assert!(!doc.contains("Over budget"), "{doc}");
-    assert!(doc.contains("Within budget at peak rates"), "{doc}");
+    assert!(doc.contains("Within budget at average rates"), "{doc}");
 }
 
 #[test]

@@ -140,53 +140,7 @@ fn check_profile(s: &Settings) -> Result<(), ConfigError> {
     })
 }
 
-/// The commercial, GovCloud and China Regions known when this was written. A Region launched
-/// since is not refused for being missing here: doctor warns and lets AWS answer.
-pub const KNOWN_REGIONS: &[&str] = &[
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "cn-north-1",
-    "cn-northwest-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-gov-east-1",
-    "us-gov-west-1",
-    "us-west-1",
-    "us-west-2",
-];
-
-/// Whether `region` is one of [`KNOWN_REGIONS`].
-pub fn is_known_region(region: &str) -> bool {
-    KNOWN_REGIONS.contains(&region)
-}
+pub use crate::design::regions::{KNOWN_REGIONS, is_known_region};
 
 /// Clients for every service the executor calls.
 #[derive(Clone, Debug)]

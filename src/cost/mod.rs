@@ -5,6 +5,7 @@
 //! month), a GB is 2^30 bytes, every stored item and index entry carries 100 bytes of
 //! overhead, and no free tier is assumed.
 
+pub mod figures;
 mod prices;
 
 use std::collections::BTreeMap;

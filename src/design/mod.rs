@@ -3,6 +3,7 @@
 mod load;
 mod model;
 pub mod names;
+pub mod regions;
 pub mod samples;
 pub mod sorting;
 mod tables;

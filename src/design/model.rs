@@ -189,6 +189,10 @@ pub struct Relationship {
     /// `from`'s identity and its sort key is `to`'s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join_entity: Option<String>,
+    /// For 1:1 and 1:M: the attribute of the `to` entity that holds the `from` entity's id,
+    /// when it is not named like that id (an OwnerId holding a UserId).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// Set when `to` items are stored inside their `from` item instead of in a table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embedded: Option<Embedding>,

@@ -48,6 +48,10 @@ pub struct Table {
     /// keys when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribute_definitions: Option<Vec<KeyAttribute>>,
+    /// The attribute DynamoDB's Time to Live reads: a top-level Number holding the epoch
+    /// second after which an item may be deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_attribute: Option<String>,
     /// Why the table looks the way it does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rationale: Option<String>,

@@ -95,6 +95,10 @@ pub fn cloudformation(d: &Design) -> Value {
     for t in &d.tables {
         let mut props = create_table_request(d, t, &t.name);
         props["TableName"] = json!({"Fn::Sub": format!("${{TablePrefix}}{}", t.name)});
+        // CreateTable has no TTL (it is a later UpdateTimeToLive call); the template has.
+        if let Some(ttl) = &t.ttl_attribute {
+            props["TimeToLiveSpecification"] = json!({"AttributeName": ttl, "Enabled": true});
+        }
         let id = logical_id(&t.name);
         resources.insert(
             id.clone(),

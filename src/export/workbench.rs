@@ -397,6 +397,7 @@ pub fn import(text: &str, region: &str) -> Result<Imported, ImportError> {
             },
             provisioned_throughput: None,
             attribute_definitions: None,
+            ttl_attribute: None,
             rationale: None,
         });
     }

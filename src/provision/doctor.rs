@@ -183,6 +183,7 @@ async fn emulator_check() -> Check {
             billing_mode: None,
             provisioned_throughput: None,
             attribute_definitions: None,
+            ttl_attribute: None,
             rationale: None,
         };
         // A benchmark-named table, in an emulator that lives only for this check.

@@ -618,7 +618,9 @@ fn semantics_text(d: &Design, p: &AccessPattern) -> Vec<String> {
 
 /// The monthly cost at the design's rates, against its budget, with what drives it.
 fn cost_context(d: &Design, r: &cost::CostReport) -> serde_json::Value {
-    let over = r.total_at_peak > r.budget;
+    // A month is paid at its average rates (peak where a pattern gives no average), as the
+    // validator's DDB306 judges it.
+    let over = r.total_at_average > r.budget;
     let mut drivers: Vec<&cost::PatternCost> = r.patterns.iter().collect();
     drivers.sort_by_key(|c| std::cmp::Reverse(c.monthly_at_peak));
     let drivers: Vec<String> = drivers
@@ -648,8 +650,8 @@ fn cost_context(d: &Design, r: &cost::CostReport) -> serde_json::Value {
         "total_average": usd(r.total_at_average),
         "budget": usd(r.budget),
         "over": over,
-        "over_by": usd(r.total_at_peak.saturating_sub(r.budget)),
-        "average_over": r.total_at_average > r.budget,
+        "over_by": usd(r.total_at_average.saturating_sub(r.budget)),
+        "peak_over": r.total_at_peak > r.budget,
         "drivers": drivers,
         "region": d.app.region,
     })
@@ -765,6 +767,7 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
                 "keys": keys_text(&t.partition_key.name, t.sort_key.as_ref().map(|k| k.name.as_str())),
                 "entities": t.entities.join(", "),
                 "rationale": t.rationale,
+                "ttl": t.ttl_attribute,
                 "has_sort_key": t.sort_key.is_some(),
                 "picture": key_picture(d, t),
                 "indexes": indexes,

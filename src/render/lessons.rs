@@ -139,12 +139,13 @@ pub fn draw(f: &SessionFacts<'_>) -> Lessons {
             .take(2)
             .map(|p| format!("{} ${}", p.id, usd(p.monthly_at_peak)))
             .collect();
-        if c.total_at_peak > c.budget {
+        if c.total_at_average > c.budget {
             out.lessons.push(format!(
-                "The model costs ${} a month at peak rates, ${} over the ${} budget; the largest \
-                 costs are {}.",
+                "The model costs ${} a month at average rates (${} at peak), ${} over the ${} \
+                 budget; the largest costs are {}.",
+                usd(c.total_at_average),
                 usd(c.total_at_peak),
-                usd(c.total_at_peak.saturating_sub(c.budget)),
+                usd(c.total_at_average.saturating_sub(c.budget)),
                 usd(c.budget),
                 drivers.join(" and ")
             ));
@@ -156,7 +157,9 @@ pub fn draw(f: &SessionFacts<'_>) -> Lessons {
             ));
         } else {
             out.lessons.push(format!(
-                "The model costs ${} a month at peak rates, within the ${} budget (largest: {}).",
+                "The model costs ${} a month at average rates (${} at peak), within the ${} \
+                 budget (largest: {}).",
+                usd(c.total_at_average),
                 usd(c.total_at_peak),
                 usd(c.budget),
                 drivers.join(", ")

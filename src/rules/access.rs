@@ -9,6 +9,10 @@ use crate::design::{
 };
 
 pub(super) fn check(d: &Design, s: &mut Sink) {
+    // What the requirements say of themselves holds before there is any table (Stage 1).
+    for (pi, p) in d.access_patterns.iter().enumerate() {
+        requirements(d, pi, p, s);
+    }
     if d.tables.is_empty() {
         if !d.access_patterns.is_empty() {
             s.push(
@@ -78,6 +82,7 @@ fn pattern(d: &Design, pi: usize, p: &AccessPattern, s: &mut Sink) {
         );
     }
 
+    writes(p, pi, table, s);
     if p.api.is_write() {
         if target.index.is_some() {
             s.push(
@@ -112,6 +117,7 @@ fn pattern(d: &Design, pi: usize, p: &AccessPattern, s: &mut Sink) {
 
     key_match(pi, p, pk, sk, &where_, s);
     order(d, pi, p, sk, &where_, s);
+    sortable_range(d, pi, p, s);
     if p.unique && target.index.is_some() {
         s.push(
             "DDB112",
@@ -143,6 +149,211 @@ fn pattern(d: &Design, pi: usize, p: &AccessPattern, s: &mut Sink) {
     }
 }
 
+/// Keys are never updated.
+fn writes(p: &AccessPattern, pi: usize, table: &crate::design::Table, s: &mut Sink) {
+    if p.api != Api::UpdateItem {
+        return;
+    }
+    let keys: Vec<&str> = std::iter::once(table.partition_key.name.as_str())
+        .chain(table.sort_key.as_ref().map(|k| k.name.as_str()))
+        .collect();
+    for (ui, u) in p.updates.iter().enumerate() {
+        if keys.contains(&u.as_str()) {
+            s.push(
+                "DDB113",
+                format!("{}/updates/{ui}", ptr::pattern(pi)),
+                Some(p.id.as_str()),
+                format!(
+                    "{} updates `{u}`, a primary-key attribute of {}: keys cannot be changed",
+                    p.id, table.name
+                ),
+            );
+        }
+    }
+}
+
+/// What an access pattern says of itself, whatever serves it: a collection it grows needs a
+/// bound, a write is keyed by what identifies its entity, a list of a child's items reads the
+/// child, and an order asked for in words is declared.
+fn requirements(d: &Design, pi: usize, p: &AccessPattern, s: &mut Sink) {
+    let pp = ptr::pattern(pi);
+    let id = Some(p.id.as_str());
+    let entity = d.entity(&p.entity);
+    if p.api == Api::UpdateItem
+        && let Some(e) = entity
+    {
+        for (ui, u) in p.updates.iter().enumerate() {
+            let Some(a) = e.attributes.iter().find(|a| &a.name == u) else {
+                continue;
+            };
+            let collection = matches!(
+                a.ty,
+                AttributeType::L
+                    | AttributeType::M
+                    | AttributeType::SS
+                    | AttributeType::NS
+                    | AttributeType::BS
+            );
+            if collection && a.max_bytes.is_none() {
+                s.push(
+                    "DDB114",
+                    format!("{pp}/updates/{ui}"),
+                    id,
+                    format!(
+                        "{} changes `{u}`, a {} of {}, with no `max_bytes`: nothing bounds how \
+                         far it grows toward the 400 KB item limit",
+                        p.id,
+                        a.ty.code(),
+                        e.name
+                    ),
+                );
+            }
+        }
+    }
+    if p.is_write()
+        && let Some(e) = entity
+        && !e.identity.is_empty()
+    {
+        let mut given: Vec<&str> = p
+            .key_criteria
+            .iter()
+            .map(|c| c.attribute.as_str())
+            .collect();
+        let mut identity: Vec<&str> = e.identity.iter().map(String::as_str).collect();
+        given.sort_unstable();
+        identity.sort_unstable();
+        if given != identity {
+            s.push(
+                "DDB117",
+                format!("{pp}/key_criteria"),
+                id,
+                format!(
+                    "{} writes a {} by {}, but a {} is identified by {}",
+                    p.id,
+                    e.name,
+                    if given.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        given.join(" + ")
+                    },
+                    e.name,
+                    e.identity.join(" + ")
+                ),
+            );
+        }
+    }
+    lists_children(d, pi, p, s);
+    if p.api == Api::Query && p.order.is_none() {
+        let text = p.description.to_lowercase();
+        if let Some(word) = ORDER_WORDS.iter().find(|w| text.contains(*w)) {
+            s.push(
+                "DDB111",
+                format!("{pp}/description"),
+                id,
+                format!(
+                    "{} asks for an order (\"{}\") but declares none",
+                    p.id,
+                    word.trim()
+                ),
+            );
+        }
+    }
+}
+
+/// Date shapes that do not sort as time does: day or month first.
+fn unsortable_date(ex: &str) -> bool {
+    let parts: Vec<&str> = ex.trim().split(['/', '-', '.']).collect();
+    parts.len() >= 3
+        && parts[0].len() <= 2
+        && parts[1].len() <= 2
+        && parts[2].len() == 4
+        && parts[..2]
+            .iter()
+            .chain(std::iter::once(&&parts[2][..4]))
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A range on a date key must compare values in the order time passes.
+fn sortable_range(d: &Design, pi: usize, p: &AccessPattern, s: &mut Sink) {
+    let Some((sk, c)) = d.sort_key_criterion(p) else {
+        return;
+    };
+    if matches!(c.condition, Condition::Eq | Condition::BeginsWith) {
+        return;
+    }
+    let example = d
+        .entity(&p.entity)
+        .and_then(|e| e.attributes.iter().find(|a| a.name == sk.name))
+        .and_then(|a| crate::design::samples::example(d, a));
+    if let Some(ex) = example
+        && unsortable_date(ex)
+    {
+        let ci = p
+            .key_criteria
+            .iter()
+            .position(|k| k.attribute == sk.name)
+            .unwrap_or(0);
+        s.push(
+            "DDB115",
+            format!("{}/key_criteria/{ci}", ptr::pattern(pi)),
+            Some(p.id.as_str()),
+            format!(
+                "{} takes a `{}` range on `{}`, whose values look like {ex}: day- or month-first \
+                 dates do not sort in time order, so the range returns the wrong items",
+                p.id,
+                c.condition.name(),
+                sk.name
+            ),
+        );
+    }
+}
+
+/// A Query on a parent entity whose description lists a child's items: the pattern names the
+/// wrong entity, or the child's items are missing a table of their own.
+fn lists_children(d: &Design, pi: usize, p: &AccessPattern, s: &mut Sink) {
+    if p.api != Api::Query {
+        return;
+    }
+    let text = p.description.to_lowercase();
+    if !["list", "show", "get", "all", "browse"]
+        .iter()
+        .any(|w| text.contains(w))
+    {
+        return;
+    }
+    for r in d
+        .relationships
+        .iter()
+        .filter(|r| r.kind == crate::design::Cardinality::OneToMany && r.from == p.entity)
+        .filter(|r| r.embedded.is_none())
+    {
+        // "lines" for OrderLine, "items" for OrderItem: the child's last word, plural.
+        let last =
+            r.to.char_indices()
+                .rev()
+                .find(|(_, c)| c.is_ascii_uppercase())
+                .map_or(r.to.as_str(), |(i, _)| &r.to[i..])
+                .to_lowercase();
+        let plural = format!("{last}s");
+        let whole = format!("{}s", r.to.to_lowercase());
+        let says = text
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == plural || w == whole);
+        if says {
+            s.push(
+                "DDB118",
+                format!("{}/entity", ptr::pattern(pi)),
+                Some(p.id.as_str()),
+                format!(
+                    "{} lists {} (\"{}\") but reads {}, their parent: its items are {}, not {}",
+                    p.id, r.to, p.description, p.entity, r.to, p.entity
+                ),
+            );
+            return;
+        }
+    }
+}
+
 /// Words in a description that ask for items in an order.
 const ORDER_WORDS: [&str; 8] = [
     "latest",
@@ -168,21 +379,6 @@ fn order(
     let pp = ptr::pattern(pi);
     let id = Some(p.id.as_str());
     let Some(o) = p.order else {
-        let text = p.description.to_lowercase();
-        if p.api == Api::Query
-            && let Some(word) = ORDER_WORDS.iter().find(|w| text.contains(*w))
-        {
-            s.push(
-                "DDB111",
-                format!("{pp}/description"),
-                id,
-                format!(
-                    "{} asks for an order (\"{}\") but declares none",
-                    p.id,
-                    word.trim()
-                ),
-            );
-        }
         return;
     };
     let problem = if p.api != Api::Query {

@@ -228,9 +228,9 @@ pub static RULES: &[Rule] = &[
         "DDB020",
         Error,
         Limits,
-        "Region name not valid",
-        "Every resource lives in one AWS Region, written like us-east-1 or eu-west-2.",
-        "Set app.region to a Region code such as us-east-1."
+        "Region that does not exist",
+        "Everything the design creates lives in its Region; a code that is malformed, or well formed but not a Region AWS runs (us-east-9), fails at deploy time.",
+        "Use a Region code from the AWS list, such as us-east-1 or eu-west-2; ddb-architect's list is in src/design/regions.rs."
     ),
     rule!(
         "DDB021",
@@ -239,6 +239,22 @@ pub static RULES: &[Rule] = &[
         "Name the tool cannot carry safely",
         "Names travel into table names, tags, documents and generated code: the application's name and entity names use letters, digits, `_`, `-` and `.` (the application's may have spaces), pattern ids likewise, and attribute names are 1 to 255 bytes without control characters.",
         "Rename it within those characters; the message shows the name escaped."
+    ),
+    rule!(
+        "DDB022",
+        Error,
+        Limits,
+        "Number beyond 38 digits of precision",
+        "A DynamoDB Number holds at most 38 significant digits; a longer value is rejected, and rounding it silently would change money or ids.",
+        "Store the value as a String (ids, codes) or reduce its precision; keep money as exact decimals within 38 digits."
+    ),
+    rule!(
+        "DDB023",
+        Error,
+        Limits,
+        "TTL attribute that never expires items",
+        "Time to Live deletes an item once the top-level Number it names, in epoch seconds, is in the past; a String, a missing attribute or milliseconds never expire (milliseconds read as seconds lie tens of thousands of years ahead).",
+        "Name a Number attribute of the table's entity holding epoch seconds (e.g. ExpiresAt = 1767225600)."
     ),
     rule!(
         "DDB100",
@@ -345,6 +361,46 @@ pub static RULES: &[Rule] = &[
         "Write a uniqueness item keyed by the value (a table such as CustomerEmails with PK Email) in the same TransactWriteItems as the item, with attribute_not_exists on both; or record a deviation naming what enforces it instead."
     ),
     rule!(
+        "DDB113",
+        Error,
+        AccessPatterns,
+        "UpdateItem changes a primary-key attribute",
+        "A primary key cannot be updated: UpdateItem rejects an update expression that sets a key attribute.",
+        "Write a new item with the new key and delete the old one (in one transaction if both must happen), or key the table by something that does not change."
+    ),
+    rule!(
+        "DDB114",
+        Warning,
+        AccessPatterns,
+        "Collection grown without a bound",
+        "An UpdateItem that appends to a list, map or set grows the item each time; with no bound the item reaches 400 KB and every later write to it fails, while each read and write costs more on the way.",
+        "Give the attribute a max_bytes the application enforces, or move the growing part into child items of their own (one item per element, keyed by the parent id)."
+    ),
+    rule!(
+        "DDB115",
+        Error,
+        AccessPatterns,
+        "Range condition on a date that does not sort",
+        "Sort keys compare Strings character by character, so a range over DD/MM/YYYY or MM/DD/YYYY values matches the wrong dates (01/12/2025 sorts before 02/01/2024).",
+        "Store dates in a sortable form: ISO-8601 (2026-11-02T09:14:05Z) or an epoch Number."
+    ),
+    rule!(
+        "DDB117",
+        Warning,
+        AccessPatterns,
+        "Write not keyed by the entity's identity",
+        "A write names one item by the attributes that identify its entity; keyed by anything else it can overwrite or miss items, and the requirements contradict the entity they describe.",
+        "Key the write by the entity's identity, or correct the identity (or the entity the pattern names)."
+    ),
+    rule!(
+        "DDB118",
+        Warning,
+        AccessPatterns,
+        "Pattern lists a child's items but reads the parent",
+        "A pattern that lists an order's lines reads OrderLine items; naming the parent entity sizes, costs and serves it from the wrong table.",
+        "Name the child entity in the pattern (and key its Query by the parent's id)."
+    ),
+    rule!(
         "DDB201",
         Warning,
         Principles,
@@ -433,6 +489,14 @@ pub static RULES: &[Rule] = &[
         "Give the child entity its own table keyed by the parent id."
     ),
     rule!(
+        "DDB212",
+        Error,
+        Principles,
+        "Join entity on a 1:1 or 1:M relationship",
+        "Only M:N needs a join table; a 1:1 or 1:M child carries its parent's id itself, so a join entity there means the cardinality or the model is wrong.",
+        "Make the relationship M:N if it is one, or drop join_entity and store the parent's id in the child."
+    ),
+    rule!(
         "DDB301",
         Warning,
         Capacity,
@@ -463,6 +527,46 @@ pub static RULES: &[Rule] = &[
         "Table above the default on-demand quota",
         "An on-demand table is limited to 40,000 read and 40,000 write request units per second by default.",
         "Request a quota increase before launch, or reduce the units per operation."
+    ),
+    rule!(
+        "DDB305",
+        Warning,
+        Capacity,
+        "Latency target tighter than DynamoDB answers",
+        "DynamoDB answers single-item calls in single-digit milliseconds; a p95 target below 2 ms cannot be met by DynamoDB alone.",
+        "Put an in-memory cache in front for the reads that need it (DAX answers repeated reads in microseconds), or relax the target."
+    ),
+    rule!(
+        "DDB306",
+        Warning,
+        Capacity,
+        "Monthly cost over the budget",
+        "The cost model (the same as `cost`) prices the design's request units and storage at its peak rates; above the budget, the design or the budget has to change.",
+        "Lower the costliest patterns (eventual reads, narrower index projections, fewer index writes), check the assumed rates, or raise the budget and record why."
+    ),
+    rule!(
+        "DDB307",
+        Warning,
+        Capacity,
+        "Index no access pattern reads",
+        "Every write to a table also writes each index that holds the item; an index nobody queries costs writes and storage and serves nothing.",
+        "Remove the index, or add the access pattern it exists for."
+    ),
+    rule!(
+        "DDB308",
+        Warning,
+        Capacity,
+        "Index keyed like its table or another index",
+        "An index with the same partition and sort key as its table or another index keeps a second copy of the same order, paid on every write.",
+        "Remove the duplicate; if it exists for a narrower projection, say so in a deviation."
+    ),
+    rule!(
+        "DDB309",
+        Warning,
+        Capacity,
+        "Index key rewritten by a frequent update",
+        "Changing an index key attribute deletes the old index entry and writes a new one: two index writes per call, and the entry moves between partitions.",
+        "Key the index by attributes that do not change, make the changing value a projected (non-key) attribute, or accept the cost in a deviation."
     ),
 ];
 

@@ -10,6 +10,7 @@ use crate::design::{
 
 pub(super) fn check(d: &Design, s: &mut Sink) {
     region(d, s);
+    values(d, s);
     super::consistency::check(d, s);
     for (ti, t) in d.tables.iter().enumerate() {
         table(d, ti, t, s);
@@ -36,13 +37,106 @@ pub fn valid_region(region: &str) -> bool {
 }
 
 fn region(d: &Design, s: &mut Sink) {
-    if !valid_region(&d.app.region) {
+    let r = &d.app.region;
+    if !valid_region(r) {
         s.push(
             "DDB020",
             "/app/region",
             None,
-            format!("`{}` is not an AWS Region code", d.app.region),
+            format!("`{r}` is not an AWS Region code"),
         );
+    } else if !crate::design::regions::is_known_region(r) {
+        let near = crate::design::nearest(r, crate::design::regions::KNOWN_REGIONS.iter().copied());
+        s.push(
+            "DDB020",
+            "/app/region",
+            None,
+            match near {
+                Some(n) => format!("`{r}` is not a Region AWS runs (did you mean {n}?)"),
+                None => format!("`{r}` is not a Region AWS runs"),
+            },
+        );
+    }
+}
+
+/// Significant digits of a decimal number as written (sign, exponent, leading and trailing
+/// zeros aside), or `None` when it is not a number.
+fn significant_digits(text: &str) -> Option<usize> {
+    let t = text.trim().trim_start_matches(['-', '+']);
+    let mantissa = t.split(['e', 'E']).next()?;
+    if mantissa.is_empty()
+        || !mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        || mantissa.bytes().filter(|b| *b == b'.').count() > 1
+    {
+        return None;
+    }
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.trim_start_matches('0');
+    let digits = if mantissa.contains('.') {
+        digits.trim_end_matches('0')
+    } else {
+        digits
+    };
+    Some(digits.len())
+}
+
+/// Numbers DynamoDB cannot store exactly, and TTL attributes that would never expire an item.
+fn values(d: &Design, s: &mut Sink) {
+    for (ei, e) in d.entities.iter().enumerate() {
+        for (ai, a) in e.attributes.iter().enumerate() {
+            if a.ty == crate::design::AttributeType::N
+                && let Some(ex) = &a.example
+                && let Some(n) = significant_digits(ex)
+                && n > 38
+            {
+                s.push(
+                    "DDB022",
+                    ptr::attribute(ei, ai) + "/example",
+                    Some(&e.name),
+                    format!(
+                        "`{}` of {} has {n} significant digits; a Number holds at most 38",
+                        a.name, e.name
+                    ),
+                );
+            }
+        }
+    }
+    for (ti, t) in d.tables.iter().enumerate() {
+        let Some(ttl) = &t.ttl_attribute else {
+            continue;
+        };
+        let at = format!("{}/ttl_attribute", ptr::table(ti));
+        let attr = t
+            .entities
+            .iter()
+            .filter_map(|n| d.entity(n))
+            .find_map(|e| e.attributes.iter().find(|a| &a.name == ttl));
+        let problem = match attr {
+            None => Some(format!(
+                "TTL attribute `{ttl}` of {} is not an attribute of {}",
+                t.name,
+                t.entities.join(", ")
+            )),
+            Some(a) if a.ty != crate::design::AttributeType::N => Some(format!(
+                "TTL attribute `{ttl}` of {} is {}, but TTL reads only a Number of epoch \
+                 seconds: its items would never expire",
+                t.name,
+                a.ty.code()
+            )),
+            Some(a) => a.example.as_deref().and_then(|ex| {
+                let digits = ex.trim().split('.').next().unwrap_or("").len();
+                (digits >= 13).then(|| {
+                    format!(
+                        "TTL attribute `{ttl}` of {} holds {ex}, epoch milliseconds: TTL reads \
+                         seconds, so these items would expire tens of thousands of years late",
+                        t.name
+                    )
+                })
+            }),
+        };
+        if let Some(p) = problem {
+            s.push("DDB023", at, Some(&t.name), p);
+        }
     }
 }
 
@@ -449,6 +543,16 @@ fn benchmark_names(d: &Design, s: &mut Sink) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn significant_digits_ignore_sign_exponent_and_padding() {
+        assert_eq!(significant_digits("19.95"), Some(4));
+        assert_eq!(significant_digits("-0.000120"), Some(2));
+        assert_eq!(significant_digits("1500"), Some(4));
+        assert_eq!(significant_digits("1.5E+30"), Some(2));
+        assert_eq!(significant_digits("abc"), None);
+        assert_eq!(significant_digits(&"9".repeat(39)), Some(39));
+    }
 
     #[test]
     fn resource_names() {

@@ -8,6 +8,7 @@ mod catalogue;
 mod consistency;
 mod limits;
 mod principles;
+mod spend;
 mod throughput;
 
 use serde::Serialize;
@@ -114,6 +115,7 @@ pub fn check(design: &Design) -> Report {
     access::check(design, &mut sink);
     principles::check(design, &mut sink);
     throughput::check(design, &mut sink);
+    spend::check(design, &mut sink);
     apply_deviations(design, &mut sink);
     let mut findings = sink.findings;
     findings

@@ -105,13 +105,60 @@ pub fn type_prefixed(value: &str) -> bool {
 
 /// True for ThingsByAttribute names such as OrdersByCustomer or ReadingsByDeviceAndTime.
 pub fn purpose_named(name: &str) -> bool {
-    let Some(pos) = name.find("By") else {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric())
+        || !name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+    {
         return false;
-    };
-    let (head, tail) = (&name[..pos], &name[pos + 2..]);
-    head.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && tail.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && name.chars().all(|c| c.is_ascii_alphanumeric())
+    }
+    let words = pascal_words(name);
+    if let Some(by) = words.iter().position(|w| *w == "By") {
+        // ThingsByAttribute: something on both sides of By.
+        return by > 0 && by + 1 < words.len();
+    }
+    // Without By, a name says what it answers in words of its own (TopScores, OpenTickets),
+    // never only in the words of an index's plumbing (GSI1, Index2, EmailIndex).
+    const PLUMBING: [&str; 11] = [
+        "Index",
+        "Idx",
+        "Gsi",
+        "GSI",
+        "Lsi",
+        "LSI",
+        "Ix",
+        "IX",
+        "Secondary",
+        "Global",
+        "Local",
+    ];
+    let plumbing = words.iter().any(|w| PLUMBING.contains(w));
+    let meaningful = words
+        .iter()
+        .filter(|w| !w.bytes().all(|b| b.is_ascii_digit()))
+        .count();
+    !plumbing && meaningful >= 2
+}
+
+/// Words of a PascalCase name: a capital starts one, a run of capitals is one (GSI), and
+/// digits are words of their own.
+fn pascal_words(name: &str) -> Vec<&str> {
+    let b = name.as_bytes();
+    let mut words = Vec::new();
+    let mut start = 0;
+    for i in 1..b.len() {
+        let (prev, cur) = (b[i - 1], b[i]);
+        let next_lower = b.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+        let boundary = (cur.is_ascii_uppercase()
+            && (prev.is_ascii_lowercase() || prev.is_ascii_digit() || next_lower))
+            || (cur.is_ascii_digit() != prev.is_ascii_digit());
+        if boundary {
+            words.push(&name[start..i]);
+            start = i;
+        }
+    }
+    if start < name.len() {
+        words.push(&name[start..]);
+    }
+    words
 }
 
 fn key_names(d: &Design, s: &mut Sink) {
@@ -245,14 +292,37 @@ fn relationship(d: &Design, ri: usize, r: &Relationship, s: &mut Sink) {
         }
         return;
     }
+    if r.kind != Cardinality::ManyToMany
+        && let Some(j) = &r.join_entity
+    {
+        s.push(
+            "DDB212",
+            format!("{rp}/join_entity"),
+            subj,
+            format!(
+                "{} {subject} names join entity {j}: only M:N needs one; a {} child carries \
+                 its parent's id",
+                r.kind.notation(),
+                r.kind.notation()
+            ),
+        );
+    }
     match r.kind {
         Cardinality::OneToOne => {
             let mut missing = Vec::new();
             if !carries(from, to) {
                 missing.push(format!("{} lacks {}", from.name, to.identity.join("+")));
             }
-            if !carries(to, from) {
-                missing.push(format!("{} lacks {}", to.name, from.identity.join("+")));
+            let carried = match &r.via {
+                Some(via) => to.attributes.iter().any(|a| &a.name == via),
+                None => carries(to, from),
+            };
+            if !carried {
+                missing.push(format!(
+                    "{} lacks {}",
+                    to.name,
+                    r.via.clone().unwrap_or_else(|| from.identity.join("+"))
+                ));
             }
             if !missing.is_empty() {
                 s.push(
@@ -264,7 +334,11 @@ fn relationship(d: &Design, ri: usize, r: &Relationship, s: &mut Sink) {
             }
         }
         Cardinality::OneToMany => {
-            if !carries(to, from) {
+            let carried = match &r.via {
+                Some(via) => to.attributes.iter().any(|a| &a.name == via),
+                None => carries(to, from),
+            };
+            if !carried {
                 s.push(
                     "DDB208",
                     rp,
@@ -272,7 +346,7 @@ fn relationship(d: &Design, ri: usize, r: &Relationship, s: &mut Sink) {
                     format!(
                         "{} (the many side) has no `{}` attribute pointing to its {}",
                         to.name,
-                        from.identity.join("+"),
+                        r.via.clone().unwrap_or_else(|| from.identity.join("+")),
                         from.name
                     ),
                 );
@@ -384,5 +458,15 @@ mod tests {
         assert!(!purpose_named("ordersByCustomer"));
         assert!(!purpose_named("Orders-By-Customer"));
         assert!(!purpose_named("OrdersBy"));
+        assert!(purpose_named("TopScores"));
+        assert!(purpose_named("OpenTicketsBySite"));
+        assert!(!purpose_named("ByDate"));
+        assert!(!purpose_named("Index2"));
+        assert!(!purpose_named("GSI1"));
+        assert!(!purpose_named("Scores"));
+        assert_eq!(
+            pascal_words("GSI1ByHTTPStatus"),
+            ["GSI", "1", "By", "HTTP", "Status"]
+        );
     }
 }

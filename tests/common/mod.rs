@@ -15,7 +15,7 @@ pub fn base() -> Value {
             "name": "tiny-shop",
             "description": "Customers place orders made of lines.",
             "region": "us-east-1",
-            "sla": {"read_p95_ms": 20, "write_p95_ms": 30, "monthly_budget_usd": 100}
+            "sla": {"read_p95_ms": 20, "write_p95_ms": 30, "monthly_budget_usd": 100000}
         },
         "entities": [
             {"name": "Customer", "identity": ["CustomerId"], "item_count": 100, "attributes": [
