@@ -9,6 +9,9 @@ use crate::design::{AccessPattern, Consistency, Design, Entity, Index, Projectio
 
 /// Largest item DynamoDB stores: 400 KB, counting attribute names and values.
 pub const MAX_ITEM_BYTES: u64 = 409_600;
+/// Largest item collection (the items of one partition-key value and their LSI entries) of a
+/// table with a local secondary index: 10 GB.
+pub const MAX_ITEM_COLLECTION_BYTES: u64 = 10 * 1024 * 1024 * 1024;
 /// Largest partition-key value.
 pub const MAX_PARTITION_KEY_BYTES: u64 = 2048;
 /// Largest sort-key value.

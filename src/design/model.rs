@@ -86,6 +86,10 @@ pub struct Entity {
     pub identity: Vec<String>,
     /// Every attribute an item carries.
     pub attributes: Vec<Attribute>,
+    /// How long an item lives, in days, when it expires (Time to Live): bounds how large an
+    /// item collection grows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u64>,
     /// How many items to create for a benchmark run.
     pub item_count: u64,
 }
@@ -110,6 +114,10 @@ pub struct Attribute {
     /// hot partitions when the attribute is a partition key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distinct_values: Option<u64>,
+    /// When traffic is skewed: the share (0 to 1) of the requests that fall on the busiest
+    /// value, used instead of an even spread over `distinct_values`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busiest_share: Option<Decimal>,
     /// A representative value, shown in sample items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,

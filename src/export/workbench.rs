@@ -337,6 +337,7 @@ pub fn import(text: &str, region: &str) -> Result<Imported, ImportError> {
                 max_bytes: None,
                 source: Estimate::Guess,
                 distinct_values: None,
+                busiest_share: None,
                 example,
             });
         }
@@ -381,6 +382,7 @@ pub fn import(text: &str, region: &str) -> Result<Imported, ImportError> {
             description: None,
             identity,
             attributes: attrs,
+            retention_days: None,
             item_count: 1000,
         });
         tables.push(Table {

@@ -498,7 +498,7 @@ pub static RULES: &[Rule] = &[
     ),
     rule!(
         "DDB301",
-        Warning,
+        Error,
         Capacity,
         "Hot partition: reads on one key value above 3,000 RCU/s",
         "One partition serves at most 3,000 read units per second; traffic concentrated on one key value is throttled there whatever the table's total.",
@@ -506,7 +506,7 @@ pub static RULES: &[Rule] = &[
     ),
     rule!(
         "DDB302",
-        Warning,
+        Error,
         Capacity,
         "Hot partition: writes on one key value above 1,000 WCU/s",
         "One partition accepts at most 1,000 write units per second.",
@@ -514,7 +514,7 @@ pub static RULES: &[Rule] = &[
     ),
     rule!(
         "DDB303",
-        Warning,
+        Error,
         Capacity,
         "Hot index partition: index writes on one key value above 1,000 WCU/s",
         "Every write that reaches a GSI lands on the partition of its GSI key; a low-cardinality GSI key throttles the index, and GSI throttling throttles the table's writes.",
@@ -567,6 +567,22 @@ pub static RULES: &[Rule] = &[
         "Index key rewritten by a frequent update",
         "Changing an index key attribute deletes the old index entry and writes a new one: two index writes per call, and the entry moves between partitions.",
         "Key the index by attributes that do not change, make the changing value a projected (non-key) attribute, or accept the cost in a deviation."
+    ),
+    rule!(
+        "DDB310",
+        Warning,
+        Capacity,
+        "Key value near its partition's limit",
+        "Every pattern that reaches one partition-key value adds up: within 20 % of 1,000 WCU or 3,000 RCU a burst or a skew the estimate missed throttles it.",
+        "Leave headroom: spread the key (a shard suffix), cache hot reads, or check the rates; adaptive capacity moves throughput to a busy partition and splits a hot key range, but one key value never exceeds its partition's limit."
+    ),
+    rule!(
+        "DDB311",
+        Error,
+        Capacity,
+        "Item collection reaches 10 GB",
+        "A table with a local secondary index keeps each partition-key value's items and LSI entries in one item collection of at most 10 GB; writes to a full collection fail.",
+        "Expire items (TTL, with retention_days), spread the partition key, or replace the LSI with a GSI, which has no collection limit."
     ),
 ];
 
