@@ -285,9 +285,22 @@ const CASES: &[(&str, Break)] = &[
         );
         set(v, "/access_patterns/2/api", json!("UpdateItem"));
         set(v, "/access_patterns/2/updates", json!(["Notes"]));
+        // A note a day across all orders: unbounded, but decades from 400 KB.
+        set(v, "/access_patterns/2/peak_rps", json!(0.00001));
     }),
     ("DDB115", |v| {
         set(v, "/entities/1/attributes/2/example", json!("02/11/2026"))
+    }),
+    ("DDB116", |v| {
+        // 50 appends a second over 500 orders, 200 bytes each: an order fills in under a day.
+        push(
+            v,
+            "/entities/1/attributes",
+            json!({"name": "Notes", "type": "L", "bytes": 200, "source": "guess"}),
+        );
+        set(v, "/access_patterns/2/api", json!("UpdateItem"));
+        set(v, "/access_patterns/2/updates", json!(["Notes"]));
+        set(v, "/access_patterns/2/peak_rps", json!(50));
     }),
     ("DDB117", |v| {
         // A line is identified by its order and product here, but written by its number.

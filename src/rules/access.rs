@@ -2,7 +2,12 @@
 //! what the application knows — never a Scan, never a filter standing in for a key.
 
 use super::{Sink, ptr};
-use crate::capacity::{self, PAGE_BYTES};
+use crate::capacity::{self, MAX_ITEM_BYTES, PAGE_BYTES};
+use rust_decimal::Decimal;
+
+/// An unbounded collection that passes 400 KB within this many days (when items do not
+/// expire sooner) is an error, not only a risk.
+const GROWTH_HORIZON_DAYS: u64 = 365;
 use crate::design::sorting::{self, TimeOrder};
 use crate::design::{
     AccessPattern, Api, AttributeType, Condition, Consistency, Design, IndexKind, KeyAttribute,
@@ -195,18 +200,48 @@ fn requirements(d: &Design, pi: usize, p: &AccessPattern, s: &mut Sink) {
                     | AttributeType::BS
             );
             if collection && a.max_bytes.is_none() {
-                s.push(
-                    "DDB114",
-                    format!("{pp}/updates/{ui}"),
-                    id,
-                    format!(
-                        "{} changes `{u}`, a {} of {}, with no `max_bytes`: nothing bounds how \
-                         far it grows toward the 400 KB item limit",
-                        p.id,
-                        a.ty.code(),
-                        e.name
+                // Each update adds about one value of the attribute's typical size to one
+                // item; the items share the updates evenly.
+                let per_item_per_day = p
+                    .peak_rps
+                    .checked_div(Decimal::from(e.item_count.max(1)))
+                    .unwrap_or(Decimal::ZERO)
+                    .saturating_mul(Decimal::from(86_400u32))
+                    .saturating_mul(Decimal::from(a.bytes.max(1)));
+                let room = Decimal::from(MAX_ITEM_BYTES.saturating_sub(capacity::item_bytes(e)));
+                let days = room.checked_div(per_item_per_day);
+                let horizon = Decimal::from(e.retention_days.unwrap_or(GROWTH_HORIZON_DAYS));
+                match days {
+                    Some(days) if days <= horizon => s.push(
+                        "DDB116",
+                        format!("{pp}/updates/{ui}"),
+                        id,
+                        format!(
+                            "{} grows `{u}` of a {} by about {} bytes a day at peak rates: the \
+                             item passes 400 KB in {} days, {}",
+                            p.id,
+                            e.name,
+                            per_item_per_day.round_dp(0).normalize(),
+                            days.round_dp(1).normalize(),
+                            match e.retention_days {
+                                Some(r) => format!("before it expires ({r} days)"),
+                                None => format!("within {GROWTH_HORIZON_DAYS} days"),
+                            }
+                        ),
                     ),
-                );
+                    _ => s.push(
+                        "DDB114",
+                        format!("{pp}/updates/{ui}"),
+                        id,
+                        format!(
+                            "{} changes `{u}`, a {} of {}, with no `max_bytes`: nothing bounds \
+                             how far it grows toward the 400 KB item limit",
+                            p.id,
+                            a.ty.code(),
+                            e.name
+                        ),
+                    ),
+                }
             }
         }
     }

@@ -385,6 +385,14 @@ pub static RULES: &[Rule] = &[
         "Store dates in a sortable form: ISO-8601 (2026-11-02T09:14:05Z) or an epoch Number."
     ),
     rule!(
+        "DDB116",
+        Error,
+        AccessPatterns,
+        "Collection grows past 400 KB at the stated rates",
+        "At the pattern's rate, spread over the entity's items, the collection it appends to fills the item to 400 KB within a year (or before the items expire); from then on every write to the item fails.",
+        "Move the growing part into child items of their own (one item per element, keyed by the parent id), cap it with max_bytes and trim old elements, or expire items sooner (retention_days with TTL)."
+    ),
+    rule!(
         "DDB117",
         Warning,
         AccessPatterns,
@@ -501,7 +509,7 @@ pub static RULES: &[Rule] = &[
         Error,
         Capacity,
         "Hot partition: reads on one key value above 3,000 RCU/s",
-        "One partition serves at most 3,000 read units per second; traffic concentrated on one key value is throttled there whatever the table's total.",
+        "One partition serves at most 3,000 read units per second, summed over every pattern that reads the key value; adaptive capacity moves throughput to a busy partition and splits a hot key range for heat, but one key value never exceeds the limit, so this traffic is throttled whatever the table's total.",
         "Use eventually consistent reads, cache the hot key, or spread it over several key values (write sharding)."
     ),
     rule!(
@@ -510,7 +518,7 @@ pub static RULES: &[Rule] = &[
         Capacity,
         "Hot partition: writes on one key value above 1,000 WCU/s",
         "One partition accepts at most 1,000 write units per second.",
-        "Spread writes over more key values (add a shard suffix) or shrink the item."
+        "Spread writes over more key values (add a shard suffix) or shrink the item; adaptive capacity and split-for-heat spread hot key ranges, never one key value beyond 1,000 WCU."
     ),
     rule!(
         "DDB303",
@@ -518,7 +526,7 @@ pub static RULES: &[Rule] = &[
         Capacity,
         "Hot index partition: index writes on one key value above 1,000 WCU/s",
         "Every write that reaches a GSI lands on the partition of its GSI key; a low-cardinality GSI key throttles the index, and GSI throttling throttles the table's writes.",
-        "Key the GSI on a higher-cardinality attribute, or make it sparse."
+        "Key the GSI on a higher-cardinality attribute (not a time bucket every current write shares), add a shard suffix, or make it sparse; a throttled GSI also throttles the table's writes."
     ),
     rule!(
         "DDB304",
