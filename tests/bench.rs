@@ -976,30 +976,13 @@ print(json.dumps({"bytes": len(doc), "buckets": len(s.latency.counts)}))
 /// named as the reason its pages are smaller than the estimate.
 #[test]
 fn a_query_cost_gap_names_its_sort_key_range() {
-    use ddb_architect::bench::Summary;
     use ddb_architect::render::analysis;
     let d = common::example("online-shop");
-    let summary = |id: &str, items: f64, units: f64| Summary {
-        id: id.into(),
-        phase: "read".into(),
-        api: "Query".into(),
-        count: 1000,
-        errors: 0,
-        throttles: 0,
-        unsent: 0,
-        retries: 0,
-        achieved_rps: 40.0,
-        target_rps: Some(40.0),
-        mean_ms: 2.0,
-        p50_ms: 2.0,
-        p95_ms: 3.0,
-        p99_ms: 4.0,
-        p999_ms: 5.0,
-        max_ms: 6.0,
-        service_p95_ms: 3.0,
-        table_units_per_call: 0.0,
-        index_units_per_call: BTreeMap::from([("OrdersByCustomer".to_string(), units)]),
-        items_per_call: items,
+    let summary = |id: &str, items: f64, units: f64| {
+        let mut s = common::summary(id, "read", "Query", 3.0);
+        s.index_units_per_call = BTreeMap::from([("OrdersByCustomer".to_string(), units)]);
+        s.items_per_call = items;
+        s
     };
     let prices = cost::PriceFile::built_in()
         .and_then(|f| f.region("us-east-1", "b"))
@@ -1030,30 +1013,18 @@ fn measured(d: &Design, id: &str, p95_ms: f64) -> ddb_architect::bench::Summary 
         .iter()
         .map(|(k, v)| (k.clone(), v.to_f64().unwrap_or(0.0)))
         .collect();
-    ddb_architect::bench::Summary {
-        id: id.into(),
-        phase: if p.is_write() { "write" } else { "read" }.into(),
-        api: p.api.name().into(),
-        count: 1000,
-        errors: 0,
-        throttles: 0,
-        unsent: 0,
-        retries: 0,
-        achieved_rps: 10.0,
-        target_rps: Some(10.0),
-        mean_ms: p95_ms / 2.0,
-        p50_ms: p95_ms / 2.0,
+    let mut s = common::summary(
+        id,
+        if p.is_write() { "write" } else { "read" },
+        p.api.name(),
         p95_ms,
-        p99_ms: p95_ms * 1.2,
-        p999_ms: p95_ms * 1.3,
-        max_ms: p95_ms * 1.5,
-        service_p95_ms: p95_ms,
-        table_units_per_call: (units.table_read + units.table_write)
-            .to_f64()
-            .unwrap_or(0.0),
-        index_units_per_call: index_units,
-        items_per_call: p.items_per_query.unwrap_or(1) as f64,
-    }
+    );
+    s.table_units_per_call = (units.table_read + units.table_write)
+        .to_f64()
+        .unwrap_or(0.0);
+    s.index_units_per_call = index_units;
+    s.items_per_call = p.items_per_query.unwrap_or(1) as f64;
+    s
 }
 
 /// The SLA table's row of a pattern, as its cells.

@@ -257,30 +257,11 @@ fn render_writes_both_files() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A pattern's figures as a run reports them.
+/// A read's figures as a run reports them.
 fn figures(id: &str, p95_ms: f64, errors: u64) -> ddb_architect::bench::Summary {
-    ddb_architect::bench::Summary {
-        id: id.into(),
-        phase: "read".into(),
-        api: "GetItem".into(),
-        count: 500,
-        errors,
-        throttles: 0,
-        unsent: 0,
-        retries: 0,
-        achieved_rps: 10.0,
-        target_rps: Some(10.0),
-        mean_ms: p95_ms / 2.0,
-        p50_ms: p95_ms / 2.0,
-        p95_ms,
-        p99_ms: p95_ms,
-        p999_ms: p95_ms,
-        max_ms: p95_ms,
-        service_p95_ms: p95_ms,
-        table_units_per_call: 0.0,
-        index_units_per_call: Default::default(),
-        items_per_call: 1.0,
-    }
+    let mut s = common::summary(id, "read", "GetItem", p95_ms);
+    s.errors = errors;
+    s
 }
 
 /// Stage 5 is drawn from the session: two sessions that went differently read differently,

@@ -31,6 +31,18 @@ fn accept_index_costs(v: &mut Value, names: &[String]) {
     }
 }
 
+/// Orders get a list of notes that the third pattern, now an update, appends to at `rate`.
+fn append_notes(v: &mut Value, rate: Value) {
+    push(
+        v,
+        "/entities/1/attributes",
+        json!({"name": "Notes", "type": "L", "bytes": 200, "source": "guess"}),
+    );
+    set(v, "/access_patterns/2/api", json!("UpdateItem"));
+    set(v, "/access_patterns/2/updates", json!(["Notes"]));
+    set(v, "/access_patterns/2/peak_rps", rate);
+}
+
 /// The rules a design breaks: findings a recorded deviation accepts are not breaks.
 fn open_rules(v: &Value) -> Vec<&'static str> {
     check(v)
@@ -278,29 +290,15 @@ const CASES: &[(&str, Break)] = &[
         );
     }),
     ("DDB114", |v| {
-        push(
-            v,
-            "/entities/1/attributes",
-            json!({"name": "Notes", "type": "L", "bytes": 200, "source": "guess"}),
-        );
-        set(v, "/access_patterns/2/api", json!("UpdateItem"));
-        set(v, "/access_patterns/2/updates", json!(["Notes"]));
         // A note a day across all orders: unbounded, but decades from 400 KB.
-        set(v, "/access_patterns/2/peak_rps", json!(0.00001));
+        append_notes(v, json!(0.00001))
     }),
     ("DDB115", |v| {
         set(v, "/entities/1/attributes/2/example", json!("02/11/2026"))
     }),
     ("DDB116", |v| {
         // 50 appends a second over 500 orders, 200 bytes each: an order fills in under a day.
-        push(
-            v,
-            "/entities/1/attributes",
-            json!({"name": "Notes", "type": "L", "bytes": 200, "source": "guess"}),
-        );
-        set(v, "/access_patterns/2/api", json!("UpdateItem"));
-        set(v, "/access_patterns/2/updates", json!(["Notes"]));
-        set(v, "/access_patterns/2/peak_rps", json!(50));
+        append_notes(v, json!(50))
     }),
     ("DDB117", |v| {
         // A line is identified by its order and product here, but written by its number.

@@ -186,3 +186,30 @@ pub fn workers_running(handler: &std::path::Path) -> usize {
         .expect("pgrep");
     String::from_utf8_lossy(&out.stdout).lines().count()
 }
+
+/// A pattern's figures as a run reports them: `count` calls at the target rate, the p95 given
+/// and the other percentiles around it; tests change the fields they are about.
+pub fn summary(id: &str, phase: &str, api: &str, p95_ms: f64) -> ddb_architect::bench::Summary {
+    ddb_architect::bench::Summary {
+        id: id.into(),
+        phase: phase.into(),
+        api: api.into(),
+        count: 1000,
+        errors: 0,
+        throttles: 0,
+        unsent: 0,
+        retries: 0,
+        achieved_rps: 10.0,
+        target_rps: Some(10.0),
+        mean_ms: p95_ms / 2.0,
+        p50_ms: p95_ms / 2.0,
+        p95_ms,
+        p99_ms: p95_ms * 1.2,
+        p999_ms: p95_ms * 1.3,
+        max_ms: p95_ms * 1.5,
+        service_p95_ms: p95_ms,
+        table_units_per_call: 0.0,
+        index_units_per_call: Default::default(),
+        items_per_call: 1.0,
+    }
+}
