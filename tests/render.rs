@@ -388,6 +388,22 @@ fn stage5_lessons_come_from_the_session() {
         "{b:#?}"
     );
 
+    // A warning the design ends with, neither fixed nor accepted, is named with what to do.
+    let mut open_design = shop.clone();
+    open_design.deviations.clear();
+    let open = lessons::draw(&SessionFacts {
+        design: &open_design,
+        ..quiet.clone()
+    });
+    assert!(
+        has(
+            &open.lessons,
+            "neither fixed nor accepted: warning DDB112 on AP2"
+        ),
+        "{open:#?}"
+    );
+    assert!(has(&open.next_steps, "record a deviation"), "{open:#?}");
+
     let doc = lessons::stage5(&eventful, &["A note".into()], &["A step".into()]);
     assert!(
         doc.contains("## What the session showed") && doc.contains("- A note"),

@@ -60,7 +60,8 @@ def requirements():
 
 def model(design=DESIGN):
     return {"tables": design["tables"],
-            "targets": {p["id"]: p["target"] for p in design["access_patterns"]}}
+            "targets": {p["id"]: p["target"] for p in design["access_patterns"]},
+            "deviations": design.get("deviations", [])}
 
 
 PITCH = ("It's a web shop for independent bookshops. Customers browse products by category, "

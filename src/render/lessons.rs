@@ -89,16 +89,18 @@ pub fn draw(f: &SessionFacts<'_>) -> Lessons {
 
     // The rules' findings: which were fixed on the way, which were accepted.
     let now = crate::rules::check(d);
+    // Fixed: raised on a proposal, gone from the final design (an accepted one is still there,
+    // and is told as a deviation below).
     let fixed: Vec<&Raised> = f
         .raised
         .iter()
         .filter(|r| {
             !now.findings
                 .iter()
-                .any(|n| n.rule == r.rule && n.pointer == r.pointer && n.accepted.is_none())
+                .any(|n| n.rule == r.rule && n.pointer == r.pointer)
         })
         .collect();
-    if fixed.is_empty() {
+    if f.raised.is_empty() {
         out.lessons.push(
             "The rules raised nothing on the proposals of this session: the first data model \
              went to the benchmark as proposed."
@@ -115,6 +117,34 @@ pub fn draw(f: &SessionFacts<'_>) -> Lessons {
                 messages.join("; ")
             ));
         }
+    }
+    // What the session ends with unresolved: neither fixed nor accepted with a reason.
+    let open: Vec<String> = now
+        .findings
+        .iter()
+        .filter(|f| f.accepted.is_none() && f.severity != crate::rules::Severity::Info)
+        .map(|f| {
+            format!(
+                "{} {}{}",
+                f.severity.label(),
+                f.rule,
+                f.subject
+                    .as_deref()
+                    .map(|s| format!(" on {s}"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    if !open.is_empty() {
+        out.lessons.push(format!(
+            "The session ends with finding(s) neither fixed nor accepted: {}.",
+            open.join(", ")
+        ));
+        out.next_steps.push(
+            "Fix each open finding, or record a deviation with the reason the design accepts it \
+             (see Stage2_DataModel.md's findings)."
+                .to_string(),
+        );
     }
     for dev in &d.deviations {
         out.lessons.push(format!(
