@@ -167,7 +167,7 @@ pub fn draw(f: &SessionFacts<'_>) -> Lessons {
         let drivers: Vec<String> = top
             .iter()
             .take(2)
-            .map(|p| format!("{} ${}", p.id, usd(p.monthly_at_peak)))
+            .map(|p| format!("{} ${} at peak", p.id, usd(p.monthly_at_peak)))
             .collect();
         if c.total_at_average > c.budget {
             out.lessons.push(format!(
