@@ -1000,6 +1000,84 @@ fn a_query_cost_gap_names_its_sort_key_range() {
     );
 }
 
+/// The cost note Stage 4 writes for one pattern, from one run's summaries.
+fn cost_note(d: &Design, summaries: &[ddb_architect::bench::Summary], id: &str) -> Option<String> {
+    let prices = cost::PriceFile::built_in()
+        .and_then(|f| f.region("us-east-1", "b"))
+        .expect("prices");
+    let info = local_run("c", "emulator", Decimal::ONE, 10.0, 1.0);
+    let doc =
+        ddb_architect::render::analysis::stage4(d, &info, summaries, None, &prices).expect("doc");
+    doc.lines()
+        .find(|l| l.starts_with(&format!("- {id}: measured")))
+        .map(str::to_string)
+}
+
+/// Each way measured units can differ from the model is named by its own cause and figures;
+/// when they agree, nothing is explained away.
+#[test]
+fn a_cost_gap_is_explained_by_its_cause() {
+    let shop = common::example("online-shop");
+    // Agreement: no note, and the document says every pattern agrees.
+    let agree = vec![measured(&shop, "AP4", 5.0)];
+    assert_eq!(cost_note(&shop, &agree, "AP4"), None);
+
+    // Bytes per item: a put measured at twice the model's units on the table.
+    let mut big = measured(&shop, "AP4", 5.0);
+    big.table_units_per_call *= 2.0;
+    let note = cost_note(&shop, &[big], "AP4").expect("note");
+    assert!(note.contains("larger than the design's estimate"), "{note}");
+
+    // Sparse membership: the index the model writes got nothing.
+    let mut sparse = measured(&shop, "AP4", 5.0);
+    sparse
+        .index_units_per_call
+        .insert("OrdersByCustomer".into(), 0.0);
+    let note = cost_note(&shop, &[sparse], "AP4").expect("note");
+    assert!(
+        note.contains("no write reached OrdersByCustomer") && note.contains("sparse"),
+        "{note}"
+    );
+
+    // A transaction the benchmark did not run: half the model's table units.
+    let mut txn = shop.clone();
+    let ap4 = txn
+        .access_patterns
+        .iter_mut()
+        .find(|p| p.id == "AP4")
+        .expect("AP4");
+    ap4.transactional = true;
+    let mut plain_put = measured(&txn, "AP4", 5.0);
+    plain_put.table_units_per_call /= 2.0;
+    let note = cost_note(&txn, &[plain_put], "AP4").expect("note");
+    assert!(note.contains("without a transaction"), "{note}");
+
+    // A key move the model counts (a delete and a put) that the update did not make.
+    let mut moves = shop.clone();
+    let ap7 = moves
+        .access_patterns
+        .iter_mut()
+        .find(|p| p.id == "AP7")
+        .expect("AP7");
+    ap7.updates = vec!["OrderDate".into()];
+    let mut stayed = measured(&moves, "AP7", 5.0);
+    let modelled = stayed.index_units_per_call["OrdersByCustomer"];
+    stayed
+        .index_units_per_call
+        .insert("OrdersByCustomer".into(), modelled / 2.0);
+    let note = cost_note(&moves, &[stayed], "AP7").expect("note");
+    assert!(note.contains("left its key as it was"), "{note}");
+
+    // And the reverse: a key that moved where the model expected none.
+    let mut moved = measured(&shop, "AP7", 5.0);
+    let modelled = moved.index_units_per_call["OrdersByCustomer"];
+    moved
+        .index_units_per_call
+        .insert("OrdersByCustomer".into(), modelled * 2.0);
+    let note = cost_note(&shop, &[moved], "AP7").expect("note");
+    assert!(note.contains("moved the index key"), "{note}");
+}
+
 /// A pattern's measured figures, on target for its units: latency is set per test.
 fn measured(d: &Design, id: &str, p95_ms: f64) -> ddb_architect::bench::Summary {
     let p = d

@@ -307,6 +307,141 @@ pub fn verdicts(d: &Design, run: &RunInfo, now: &[Summary]) -> Vec<Verdict> {
         .collect()
 }
 
+/// Two unit figures differ by more than 5 % of the larger.
+fn differs(measured: f64, modelled: f64) -> bool {
+    (measured - modelled).abs() > 0.05 * measured.max(modelled)
+}
+
+/// Why a pattern's measured units per call differ from the cost model, from the figures that
+/// differ: the table's or an index's units, and of those, the cause the numbers show — items
+/// per page, bytes per item, a transaction, an index key that moved or did not, an item that
+/// did or did not carry an index's keys. `None` when measured and model agree within 5 %.
+fn gap_cause(d: &Design, ap: &AccessPattern, s: &Summary, model: &cost::OpUnits) -> Option<String> {
+    let table_model = (model.table_read + model.table_write)
+        .to_f64()
+        .unwrap_or(0.0);
+    let mut causes = Vec::new();
+    if differs(s.table_units_per_call, table_model) {
+        let ratio = if table_model > 0.0 {
+            s.table_units_per_call / table_model
+        } else {
+            0.0
+        };
+        causes.push(if ap.transactional && (ratio - 0.5).abs() < 0.05 {
+            format!(
+                "the benchmark ran the call without a transaction ({:.2} units on the table \
+                 against the model's {}, which doubles a transactional call)",
+                s.table_units_per_call,
+                plain(model.table_read + model.table_write)
+            )
+        } else if ap.api == crate::design::Api::Query
+            && (s.items_per_call - ap.items_per_query.unwrap_or(1) as f64).abs() >= 0.5
+        {
+            // A sort-key range is drawn around one written item, so how much it holds
+            // depends on how the synthetic data spreads, not on the application's data.
+            let range = d
+                .sort_key_criterion(ap)
+                .map(|(_, c)| c)
+                .filter(|c| c.condition != crate::design::Condition::Eq)
+                .map(|c| {
+                    format!(
+                        " (its `{}` condition on {} covers what the synthetic data holds, \
+                         not the application's)",
+                        c.condition.name(),
+                        c.attribute
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "Query pages returned {:.1} item(s) per call against {} estimated{range}",
+                s.items_per_call,
+                ap.items_per_query.unwrap_or(1)
+            )
+        } else {
+            let bytes = crate::capacity::pattern_item_bytes(d, ap).unwrap_or(0);
+            format!(
+                "the items {} measured {:.2} units a call on the table, the model's {} — items \
+                 of about {} bytes are {} than the design's estimate",
+                if ap.is_write() { "written" } else { "read" },
+                s.table_units_per_call,
+                plain(model.table_read + model.table_write),
+                bytes,
+                if s.table_units_per_call > table_model {
+                    "larger"
+                } else {
+                    "smaller"
+                }
+            )
+        });
+    }
+    let mut names: Vec<&String> = s
+        .index_units_per_call
+        .keys()
+        .chain(model.indexes.keys())
+        .collect();
+    names.sort();
+    names.dedup();
+    for ix in names {
+        let measured = s.index_units_per_call.get(ix).copied().unwrap_or(0.0);
+        let modelled = model
+            .indexes
+            .get(ix)
+            .and_then(|v| v.to_f64())
+            .unwrap_or(0.0);
+        if !differs(measured, modelled) {
+            continue;
+        }
+        let moves_key = ap.api == crate::design::Api::UpdateItem
+            && ap
+                .target
+                .as_ref()
+                .and_then(|t| d.table(&t.table))
+                .and_then(|t| t.index(ix))
+                .is_some_and(|(_, index)| {
+                    std::iter::once(&index.partition_key)
+                        .chain(index.sort_key.as_ref())
+                        .any(|k| ap.updates.contains(&k.name))
+                });
+        let ratio = if modelled > 0.0 {
+            measured / modelled
+        } else {
+            0.0
+        };
+        causes.push(if measured == 0.0 {
+            format!(
+                "no write reached {ix} (the model's {modelled:.2}): the items did not carry \
+                 its key attributes, so the index is sparse for them"
+            )
+        } else if modelled == 0.0 {
+            format!(
+                "{measured:.2} units a call landed on {ix}, which the model leaves out: the \
+                 items carry its keys, or the update changes what it projects"
+            )
+        } else if moves_key && (ratio - 0.5).abs() < 0.1 {
+            format!(
+                "{ix} took {measured:.2} units a call against the model's {modelled:.2}: the \
+                 update left its key as it was, where the model counts a delete and a put"
+            )
+        } else if !moves_key && (ratio - 2.0).abs() < 0.2 {
+            format!(
+                "{ix} took {measured:.2} units a call against the model's {modelled:.2}: the \
+                 update moved the index key (a delete and a put)"
+            )
+        } else {
+            format!(
+                "{ix} took {measured:.2} units a call against the model's {modelled:.2}: its \
+                 entries are {} than the projection's estimate",
+                if measured > modelled {
+                    "larger"
+                } else {
+                    "smaller"
+                }
+            )
+        });
+    }
+    (!causes.is_empty()).then(|| causes.join("; "))
+}
+
 fn monthly(units: f64, rps: Decimal, price: Decimal) -> Decimal {
     let u = Decimal::try_from(units).unwrap_or(Decimal::ZERO);
     u.saturating_mul(rps)
@@ -430,7 +565,6 @@ pub fn stage4(
             p.read_request_units_per_million
         };
         let measured_total = s.table_units_per_call + s.index_units_per_call.values().sum::<f64>();
-        let model_total = model.total().to_f64().unwrap_or(0.0);
         let m_month = monthly(measured_total, ap.peak_rps, price);
         let e_month = model
             .total()
@@ -478,31 +612,7 @@ pub fn stage4(
             e.0 = e.0.saturating_add(monthly(measured, ap.peak_rps, price));
             e.1 = e.1.saturating_add(monthly(modelled, ap.peak_rps, price));
         }
-        if model_total > 0.0 && (measured_total - model_total).abs() / model_total > 0.05 {
-            let why = if ap.api == crate::design::Api::Query {
-                // A sort-key range is drawn around one written item, so how much it holds
-                // depends on how the synthetic data spreads, not on the application's data.
-                let range = d
-                    .sort_key_criterion(ap)
-                    .map(|(_, c)| c)
-                    .filter(|c| c.condition != crate::design::Condition::Eq)
-                    .map(|c| {
-                        format!(
-                            " (its `{}` condition on {} covers what the synthetic data holds, \
-                             not the application's)",
-                            c.condition.name(),
-                            c.attribute
-                        )
-                    })
-                    .unwrap_or_default();
-                format!(
-                    "Query pages returned {:.1} item(s) per call against {} estimated{range}",
-                    s.items_per_call,
-                    ap.items_per_query.unwrap_or(1)
-                )
-            } else {
-                "the items written or read differ in size from the estimate".to_string()
-            };
+        if let Some(why) = gap_cause(d, ap, s, &model) {
             notes.push(format!(
                 "{}: measured {measured_total:.2} units per call, the model {}: {why}.",
                 ap.id,
