@@ -60,13 +60,24 @@ def _on_signal(signum, _frame):
     _interrupt.set()
 
 
+# Once the parent is gone, how long calls in flight may take to finish before the worker leaves
+# without its result (nobody is left to read it).
+PARENT_GONE_GRACE_S = 3.0
+
+
 def _watch_parent(parent):
     # A worker must not outlive the tool that started it (killed, crashed): once our parent
-    # changes, nobody will read our result, so no further request is worth sending.
-    while not _interrupt.wait(0.2):
-        if os.getppid() != parent:
-            _interrupt_reason["why"] = "parent gone"
-            _interrupt.set()
+    # changes, nobody will read our result, so no further request is worth sending. This keeps
+    # watching after a SIGTERM too: a parent that dies also sends one (parent-death signal).
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    if not _interrupt.is_set():
+        _interrupt_reason["why"] = "parent gone"
+    _interrupt.set()
+    # Winding down normally ends the process first; a thread stuck on a slow answer must not
+    # keep it alive.
+    time.sleep(PARENT_GONE_GRACE_S)
+    os._exit(1)
 
 
 # When each thread's last response arrived, stamped by botocore's before-parse event.

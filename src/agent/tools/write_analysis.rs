@@ -65,7 +65,10 @@ impl Tool for WriteAnalysis {
             &format!("]({CHARTS_DIR}/"),
             &format!("]({}/{CHARTS_DIR}/", run.dir),
         );
-        doc.push_str("\n## The architect's reading\n\n");
+        // One blank line before the section, however the generated document ends.
+        let trimmed = doc.trim_end().len();
+        doc.truncate(trimmed);
+        doc.push_str("\n\n## The architect's reading\n\n");
         // The model's words are shown as text: no markup it (or a paste it quotes) carries
         // can become a heading, a link or HTML.
         let text = crate::render::markdown::md_text;
