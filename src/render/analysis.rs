@@ -321,22 +321,11 @@ fn gap_cause(d: &Design, ap: &AccessPattern, s: &Summary, model: &cost::OpUnits)
         .to_f64()
         .unwrap_or(0.0);
     let mut causes = Vec::new();
-    if differs(s.table_units_per_call, table_model) {
-        let ratio = if table_model > 0.0 {
-            s.table_units_per_call / table_model
-        } else {
-            0.0
-        };
-        causes.push(if ap.transactional && (ratio - 0.5).abs() < 0.05 {
-            format!(
-                "the benchmark ran the call without a transaction ({:.2} units on the table \
-                 against the model's {}, which doubles a transactional call)",
-                s.table_units_per_call,
-                plain(model.table_read + model.table_write)
-            )
-        } else if ap.api == crate::design::Api::Query
-            && (s.items_per_call - ap.items_per_query.unwrap_or(1) as f64).abs() >= 0.5
-        {
+    // A Query's pages held another number of items than the design says: the cause wherever
+    // the read landed, table or index.
+    let pages = (ap.api == crate::design::Api::Query
+        && (s.items_per_call - ap.items_per_query.unwrap_or(1) as f64).abs() >= 0.5)
+        .then(|| {
             // A sort-key range is drawn around one written item, so how much it holds
             // depends on how the synthetic data spreads, not on the application's data.
             let range = d
@@ -357,6 +346,22 @@ fn gap_cause(d: &Design, ap: &AccessPattern, s: &Summary, model: &cost::OpUnits)
                 s.items_per_call,
                 ap.items_per_query.unwrap_or(1)
             )
+        });
+    if differs(s.table_units_per_call, table_model) {
+        let ratio = if table_model > 0.0 {
+            s.table_units_per_call / table_model
+        } else {
+            0.0
+        };
+        causes.push(if ap.transactional && (ratio - 0.5).abs() < 0.05 {
+            format!(
+                "the benchmark ran the call without a transaction ({:.2} units on the table \
+                 against the model's {}, which doubles a transactional call)",
+                s.table_units_per_call,
+                plain(model.table_read + model.table_write)
+            )
+        } else if let Some(pages) = &pages {
+            pages.clone()
         } else {
             let bytes = crate::capacity::pattern_item_bytes(d, ap).unwrap_or(0);
             format!(
@@ -407,37 +412,43 @@ fn gap_cause(d: &Design, ap: &AccessPattern, s: &Summary, model: &cost::OpUnits)
         } else {
             0.0
         };
-        causes.push(if measured == 0.0 {
-            format!(
-                "no write reached {ix} (the model's {modelled:.2}): the items did not carry \
+        causes.push(
+            if !ap.is_write()
+                && let Some(pages) = &pages
+            {
+                pages.clone()
+            } else if measured == 0.0 {
+                format!(
+                    "no write reached {ix} (the model's {modelled:.2}): the items did not carry \
                  its key attributes, so the index is sparse for them"
-            )
-        } else if modelled == 0.0 {
-            format!(
-                "{measured:.2} units a call landed on {ix}, which the model leaves out: the \
+                )
+            } else if modelled == 0.0 {
+                format!(
+                    "{measured:.2} units a call landed on {ix}, which the model leaves out: the \
                  items carry its keys, or the update changes what it projects"
-            )
-        } else if moves_key && (ratio - 0.5).abs() < 0.1 {
-            format!(
-                "{ix} took {measured:.2} units a call against the model's {modelled:.2}: the \
+                )
+            } else if moves_key && (ratio - 0.5).abs() < 0.1 {
+                format!(
+                    "{ix} took {measured:.2} units a call against the model's {modelled:.2}: the \
                  update left its key as it was, where the model counts a delete and a put"
-            )
-        } else if !moves_key && (ratio - 2.0).abs() < 0.2 {
-            format!(
-                "{ix} took {measured:.2} units a call against the model's {modelled:.2}: the \
+                )
+            } else if !moves_key && (ratio - 2.0).abs() < 0.2 {
+                format!(
+                    "{ix} took {measured:.2} units a call against the model's {modelled:.2}: the \
                  update moved the index key (a delete and a put)"
-            )
-        } else {
-            format!(
-                "{ix} took {measured:.2} units a call against the model's {modelled:.2}: its \
+                )
+            } else {
+                format!(
+                    "{ix} took {measured:.2} units a call against the model's {modelled:.2}: its \
                  entries are {} than the projection's estimate",
-                if measured > modelled {
-                    "larger"
-                } else {
-                    "smaller"
-                }
-            )
-        });
+                    if measured > modelled {
+                        "larger"
+                    } else {
+                        "smaller"
+                    }
+                )
+            },
+        );
     }
     (!causes.is_empty()).then(|| causes.join("; "))
 }
