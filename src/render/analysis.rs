@@ -307,6 +307,32 @@ pub fn verdicts(d: &Design, run: &RunInfo, now: &[Summary]) -> Vec<Verdict> {
         .collect()
 }
 
+/// Units per call on each index the run measured or the model expects: (index, measured,
+/// modelled), by index name.
+fn index_units<'a>(s: &'a Summary, model: &'a cost::OpUnits) -> Vec<(&'a String, f64, f64)> {
+    let mut names: Vec<&String> = s
+        .index_units_per_call
+        .keys()
+        .chain(model.indexes.keys())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|ix| {
+            (
+                ix,
+                s.index_units_per_call.get(ix).copied().unwrap_or(0.0),
+                model
+                    .indexes
+                    .get(ix)
+                    .and_then(|v| v.to_f64())
+                    .unwrap_or(0.0),
+            )
+        })
+        .collect()
+}
+
 /// Two unit figures differ by more than 5 % of the larger.
 fn differs(measured: f64, modelled: f64) -> bool {
     (measured - modelled).abs() > 0.05 * measured.max(modelled)
@@ -379,20 +405,7 @@ fn gap_cause(d: &Design, ap: &AccessPattern, s: &Summary, model: &cost::OpUnits)
             )
         });
     }
-    let mut names: Vec<&String> = s
-        .index_units_per_call
-        .keys()
-        .chain(model.indexes.keys())
-        .collect();
-    names.sort();
-    names.dedup();
-    for ix in names {
-        let measured = s.index_units_per_call.get(ix).copied().unwrap_or(0.0);
-        let modelled = model
-            .indexes
-            .get(ix)
-            .and_then(|v| v.to_f64())
-            .unwrap_or(0.0);
+    for (ix, measured, modelled) in index_units(s, model) {
         if !differs(measured, modelled) {
             continue;
         }
@@ -600,23 +613,8 @@ pub fn stage4(
                 .to_f64()
                 .unwrap_or(0.0),
         )];
-        let mut names: Vec<&String> = s
-            .index_units_per_call
-            .keys()
-            .chain(model.indexes.keys())
-            .collect();
-        names.sort();
-        names.dedup();
-        for ix in names {
-            lines.push((
-                format!("{}/{ix}", t.table),
-                s.index_units_per_call.get(ix).copied().unwrap_or(0.0),
-                model
-                    .indexes
-                    .get(ix)
-                    .and_then(|v| v.to_f64())
-                    .unwrap_or(0.0),
-            ));
+        for (ix, measured, modelled) in index_units(s, &model) {
+            lines.push((format!("{}/{ix}", t.table), measured, modelled));
         }
         for (name, measured, modelled) in lines {
             let e = per_target.entry(name).or_default();
