@@ -264,6 +264,18 @@ fn units_gaps(d: &Design, by_id: &BTreeMap<&str, &Summary>) -> BTreeMap<String, 
     out
 }
 
+/// Whether a pattern met its target: failed or unsent calls say no anywhere; latency is
+/// judged only off the emulator (`None` there).
+fn met(d: &Design, p: &AccessPattern, s: &Summary, local: bool) -> Option<bool> {
+    if s.errors > 0 || s.unsent > 0 {
+        Some(false)
+    } else if local {
+        None
+    } else {
+        Some(meets(d, p, s))
+    }
+}
+
 /// What a run says of one pattern: whether it met its target (`None` when the run cannot say:
 /// latency on the emulator), and the short form of the first recommendation, if any.
 #[derive(Debug, Clone, PartialEq)]
@@ -289,13 +301,7 @@ pub fn verdicts(d: &Design, run: &RunInfo, now: &[Summary]) -> Vec<Verdict> {
         .filter_map(|p| {
             let s = by_id.get(p.id.as_str()).filter(|s| s.count > 0)?;
             let found = causes(d, p, s, run, gaps.get(p.id.as_str()).cloned());
-            let met = if s.errors > 0 || s.unsent > 0 {
-                Some(false)
-            } else if run.local {
-                None
-            } else {
-                Some(meets(d, p, s))
-            };
+            let met = met(d, p, s, run.local);
             Some(Verdict {
                 id: p.id.clone(),
                 met,
@@ -515,14 +521,10 @@ pub fn stage4(
             Some(s) if s.count > 0 => {
                 ran.push(s);
                 let found = causes(d, p, s, run, units_gap.get(p.id.as_str()).cloned());
-                let verdict = if s.errors > 0 || s.unsent > 0 {
-                    "No"
-                } else if run.local {
-                    "n/a (emulator)"
-                } else if meets(d, p, s) {
-                    "Yes"
-                } else {
-                    "No"
+                let verdict = match met(d, p, s, run.local) {
+                    Some(true) => "Yes",
+                    Some(false) => "No",
+                    None => "n/a (emulator)",
                 };
                 sla.row([
                     p.id.clone(),
