@@ -237,13 +237,10 @@ fn reply(text: &str, calls: &[(&str, &str)]) -> (Option<transcript::Fingerprint>
             tool_calls: calls
                 .iter()
                 .enumerate()
-                .map(|(i, (n, a))| ToolCall {
-                    id: format!("t{i}"),
-                    name: n.to_string(),
-                    arguments: a.to_string(),
-                })
+                .map(|(i, (n, a))| ToolCall::new(format!("t{i}"), *n, *a))
                 .collect(),
             finish: None,
+            output_tokens: None,
         },
     )
 }
@@ -301,6 +298,25 @@ fn only_the_person_passes_a_gate() {
             .any(|m| m.content.contains("cannot close yet")),
     );
     assert_eq!(engine.state.stage, Stage::Environment);
+    // The environment check names the model server this session talks to (this replay), and
+    // tells nobody to set a key.
+    let check = engine
+        .state
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.content.contains("\"model endpoint\""))
+        .expect("the check's result");
+    assert!(
+        check.content.contains("gates, answering this session"),
+        "{}",
+        check.content
+    );
+    assert!(
+        !check.content.contains("OPENAI_API_KEY"),
+        "{}",
+        check.content
+    );
     // Anything but yes leaves the gate closed …
     assert_eq!(engine.state.gate, Some(Stage::Environment));
     // … and yes opens it.
@@ -486,16 +502,8 @@ fn resuming_after_a_crash_mid_turn_answers_the_unfinished_calls() {
         Message::assistant(
             "Two things.",
             vec![
-                ToolCall {
-                    id: "a".into(),
-                    name: "check_environment".into(),
-                    arguments: "{}".into(),
-                },
-                ToolCall {
-                    id: "b".into(),
-                    name: "check_environment".into(),
-                    arguments: "{}".into(),
-                },
+                ToolCall::new("a", "check_environment", "{}"),
+                ToolCall::new("b", "check_environment", "{}"),
             ],
         ),
         Message::tool("a", "{\"ok\":true}"),

@@ -277,6 +277,48 @@ async fn a_chat_in_a_terminal_passes_a_gate_on_yes_and_leaves_on_ctrl_d() {
     let _ = std::fs::remove_dir_all(&ws);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_server_shows_each_wait_and_ctrl_c_ends_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(429)
+                .insert_header("Retry-After", "30")
+                .set_body_json(json!({"error": {"message": "too many requests"}})),
+        )
+        .mount(&server)
+        .await;
+    let ws = common::scratch("pty-retry");
+    let base = format!("{}/v1", server.uri());
+    let ws_s = ws.to_str().unwrap().to_string();
+    let (code, tail) = tokio::task::spawn_blocking(move || {
+        let mut t = terminal(
+            &["chat", "--local", "--base-url", &base, "--workspace", &ws_s],
+            &[],
+            60_000,
+        );
+        t.exp_string("you>").expect("the prompt");
+        t.send_line("hello").expect("type");
+        t.exp_string("rate-limiting (HTTP 429): retrying in 30.0 s (2/4)")
+            .expect("the wait is shown");
+        t.send_control('c').expect("Ctrl-C");
+        t.exp_string("Cancelled").expect("Ctrl-C ends the wait");
+        t.exp_string("you>").expect("the prompt again");
+        t.send_control('d').expect("Ctrl-D");
+        let tail = rest(&mut t);
+        (exit_code(&mut t), tail)
+    })
+    .await
+    .expect("join");
+    assert_eq!(code, 0, "{tail}");
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "no request after the cancelled wait"
+    );
+    let _ = std::fs::remove_dir_all(&ws);
+}
+
 #[test]
 fn marks_are_coloured_in_a_terminal_unless_no_color_is_set() {
     let raw = |env: &[(&str, &str)]| {

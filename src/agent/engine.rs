@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::executor::{Executor, Outcome, Ui};
 use super::message::{ChatRequest, Message, Reply};
-use super::model::{Model, ModelError};
+use super::model::{Event, Model, ModelError};
 use super::prompts;
 use super::session::{Choice, Stage, State, TRANSCRIPT_FILE, Workspace};
 use super::tools;
@@ -190,6 +190,7 @@ impl Engine {
         payload["stage"] = json!(state.stage);
         transcript.record("session", payload)?;
         let mut state = state;
+        state.model_in_use = Some(model.describe());
         state.refresh(&o.workspace);
         let repaired = answer_unfinished_calls(&mut state);
         if repaired > 0 {
@@ -332,7 +333,10 @@ impl Engine {
     fn ask_model(&mut self, request: &ChatRequest, ui: &mut dyn Ui) -> Result<Reply, ModelError> {
         let model = Arc::clone(&self.model);
         let interruptible = self.interruptible;
-        let mut sink = |t: &str| ui.text(t);
+        let mut sink = |e: Event<'_>| match e {
+            Event::Text(t) => ui.text(t),
+            Event::Notice(n) => ui.info(n),
+        };
         // Listening before the call starts, so a Ctrl-C at any moment of it cancels it.
         let mut listener = interruptible.then(crate::os::interrupt::listen);
         self.rt.block_on(async move {
@@ -377,11 +381,13 @@ impl Engine {
             ui.end_reply();
             if reply.finish.as_deref() == Some("length") {
                 // Otherwise the only sign is a tool call whose JSON stops mid-way.
-                ui.info(
-                    "The model's answer was cut off at its token limit (finish_reason: length): \
-                     raise the server's maximum output tokens, or use a model with a larger \
-                     context.",
-                );
+                let at = reply
+                    .output_tokens
+                    .map_or("its token limit".to_string(), |n| format!("{n} tokens"));
+                ui.info(&format!(
+                    "The model's answer was cut off at {at} (finish_reason: length): raise \
+                     --max-tokens, or shorten the request."
+                ));
                 self.transcript.record(
                     "error",
                     json!({"during": "model", "message": "answer cut off at the token limit"}),

@@ -110,6 +110,30 @@ pub struct ToolCall {
     pub name: String,
     /// The arguments, as JSON text (possibly malformed: the executor checks).
     pub arguments: String,
+    /// What the server attached to the call and needs back with it (Gemini's
+    /// `extra_content.google.thought_signature`: without it the next turn is refused).
+    #[serde(
+        default,
+        rename = "extra_content",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub extra: Option<serde_json::Value>,
+}
+
+impl ToolCall {
+    /// A call with nothing attached.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            arguments: arguments.into(),
+            extra: None,
+        }
+    }
 }
 
 /// A tool as the model sees it.
@@ -144,6 +168,10 @@ pub struct Reply {
     /// Why it stopped (`stop`, `tool_calls`, `length`, …), when the server said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finish: Option<String>,
+    /// Tokens the answer took, when the server counted them (or, for an answer cut off, the
+    /// limit it was sent with).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<u32>,
 }
 
 /// One piece of a streamed answer.
@@ -153,17 +181,22 @@ pub enum Delta {
     Text(String),
     /// Part of tool call number `index`: any of id, name, and a fragment of the arguments.
     ToolCall {
-        /// Position of the call in the reply, as the server numbers it.
-        index: u32,
+        /// Position of the call in the reply, as the server numbers it (some servers, Gemini's
+        /// among them, send none: the call is then placed by its id).
+        index: Option<u32>,
         /// The call id (usually only in the first fragment).
         id: Option<String>,
         /// The tool name (usually only in the first fragment).
         name: Option<String>,
         /// The next fragment of the JSON arguments.
         arguments: Option<String>,
+        /// What the server attached to the call (kept whole, sent back with it).
+        extra: Option<serde_json::Value>,
     },
     /// The reason the answer ended.
     Finish(String),
+    /// Tokens the answer took, as the server counted them.
+    Usage(u32),
 }
 
 #[derive(Debug, Default)]
@@ -171,6 +204,7 @@ struct Partial {
     id: Option<String>,
     name: String,
     arguments: String,
+    extra: Option<serde_json::Value>,
 }
 
 /// Builds a [`Reply`] from streamed deltas. Servers differ: most send a call's id and name once
@@ -183,7 +217,10 @@ pub struct Assembler {
     // Where a server that reuses an index has its calls moved to.
     remap: BTreeMap<u32, u32>,
     next_free: u32,
+    // The slot the last index-less fragment went to.
+    last_unindexed: Option<u32>,
     finish: Option<String>,
+    output_tokens: Option<u32>,
 }
 
 impl Assembler {
@@ -197,12 +234,15 @@ impl Assembler {
         match delta {
             Delta::Text(t) => self.text.push_str(&t),
             Delta::Finish(f) => self.finish = Some(f),
+            Delta::Usage(n) => self.output_tokens = Some(n),
             Delta::ToolCall {
                 index,
                 id,
                 name,
                 arguments,
+                extra,
             } => {
+                let index = index.unwrap_or_else(|| self.unindexed_slot(id.as_deref()));
                 let mut slot = self.remap.get(&index).copied().unwrap_or(index);
                 // A new id at an index that already holds a finished-looking call is a new call.
                 if let (Some(new_id), Some(existing)) = (&id, self.calls.get(&slot))
@@ -227,8 +267,29 @@ impl Assembler {
                 if let Some(a) = arguments {
                     call.arguments.push_str(&a);
                 }
+                if extra.is_some() {
+                    call.extra = extra;
+                }
             }
         }
+    }
+
+    /// Where a fragment without an index goes: a new id (or the first fragment) opens a new
+    /// call; a fragment without an id continues the call before it.
+    fn unindexed_slot(&mut self, id: Option<&str>) -> u32 {
+        let continues = self.last_unindexed.filter(|slot| match id {
+            None | Some("") => true,
+            Some(id) => self
+                .calls
+                .get(slot)
+                .is_some_and(|c| c.id.as_deref().is_none_or(|old| old == id)),
+        });
+        let slot = continues.unwrap_or_else(|| {
+            self.next_free
+                .max(self.calls.keys().max().map_or(0, |k| k + 1))
+        });
+        self.last_unindexed = Some(slot);
+        slot
     }
 
     /// The text received so far.
@@ -250,12 +311,14 @@ impl Assembler {
                 } else {
                     p.arguments
                 },
+                extra: p.extra,
             })
             .collect();
         Reply {
             text: self.text,
             tool_calls,
             finish: self.finish,
+            output_tokens: self.output_tokens,
         }
     }
 }
@@ -266,11 +329,39 @@ mod tests {
 
     fn part(index: u32, id: Option<&str>, name: Option<&str>, args: Option<&str>) -> Delta {
         Delta::ToolCall {
-            index,
+            index: Some(index),
             id: id.map(str::to_string),
             name: name.map(str::to_string),
             arguments: args.map(str::to_string),
+            extra: None,
         }
+    }
+
+    fn unindexed(id: Option<&str>, name: Option<&str>, args: Option<&str>) -> Delta {
+        Delta::ToolCall {
+            index: None,
+            id: id.map(str::to_string),
+            name: name.map(str::to_string),
+            arguments: args.map(str::to_string),
+            extra: None,
+        }
+    }
+
+    #[test]
+    fn calls_without_an_index_are_placed_by_id() {
+        let mut a = Assembler::new();
+        a.push(unindexed(Some("a"), Some("x"), Some("{\"k\"")));
+        a.push(unindexed(None, None, Some(":1}")));
+        a.push(unindexed(Some("b"), Some("y"), Some("{}")));
+        a.push(unindexed(Some("b"), None, None));
+        let r = a.finish();
+        assert_eq!(
+            r.tool_calls
+                .iter()
+                .map(|c| (c.id.as_str(), c.name.as_str(), c.arguments.as_str()))
+                .collect::<Vec<_>>(),
+            vec![("a", "x", "{\"k\":1}"), ("b", "y", "{}")]
+        );
     }
 
     #[test]

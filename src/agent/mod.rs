@@ -5,6 +5,7 @@
 
 pub mod engine;
 pub mod executor;
+pub mod http_errors;
 pub mod message;
 pub mod model;
 pub mod openai;

@@ -5,8 +5,17 @@ use std::pin::Pin;
 
 use super::message::{ChatRequest, Reply};
 
-/// Where streamed text goes as it arrives.
-pub type TextSink<'a> = &'a mut (dyn FnMut(&str) + Send);
+/// Something a model call has to show while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// The next piece of the model's answer.
+    Text(&'a str),
+    /// A line about the call itself: a retry and its wait, streaming switched off.
+    Notice(&'a str),
+}
+
+/// Where a call's [`Event`]s go as they happen.
+pub type Sink<'a> = &'a mut (dyn FnMut(Event<'_>) + Send);
 
 /// A boxed future, so the trait can be used as `dyn Model`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -16,12 +25,12 @@ pub trait Model: Send + Sync {
     /// Who answers, for the transcript and `/status` (e.g. "gpt-4.1 at api.openai.com").
     fn describe(&self) -> String;
 
-    /// Answer `request`, passing text to `on_text` as it streams; the complete reply (text and
-    /// assembled tool calls) is returned at the end.
+    /// Answer `request`, passing text and notices to `events` as they happen; the complete
+    /// reply (text and assembled tool calls) is returned at the end.
     fn complete<'a>(
         &'a self,
         request: &'a ChatRequest,
-        on_text: TextSink<'a>,
+        events: Sink<'a>,
     ) -> BoxFuture<'a, Result<Reply, ModelError>>;
 }
 
@@ -73,26 +82,35 @@ pub enum ModelError {
     },
     /// Too many requests, still after retries.
     #[error(
-        "the model server at {host} is rate-limiting (HTTP 429) after {attempts} attempts: wait \
-         a minute and send your message again{detail}"
+        "the model server at {host} is rate-limiting (HTTP 429) after {requests} {}: wait \
+         a minute and send your message again{detail}",
+        if *requests == 1 { "request" } else { "requests" }
     )]
     RateLimited {
         /// Server host.
         host: String,
-        /// Attempts made.
-        attempts: u32,
+        /// Requests made.
+        requests: u32,
         /// The server's words, if any.
         detail: String,
     },
     /// The server answered with an error.
-    #[error("the model server at {host} answered HTTP {status}: {message}")]
+    #[error(
+        "the model server at {host} answered HTTP {status}: {message}{}{}",
+        hint.as_deref().map(|h| format!(" — {h}")).unwrap_or_default(),
+        if *requests > 1 { format!(" (after {requests} requests)") } else { String::new() }
+    )]
     Server {
         /// Server host.
         host: String,
         /// HTTP status.
         status: u16,
-        /// The server's message.
+        /// The server's own message, on one line.
         message: String,
+        /// The fix, when the message points at a known setup mistake.
+        hint: Option<String>,
+        /// Requests made (more than one when it was retried).
+        requests: u32,
     },
     /// An answer we could not read.
     #[error("the model server's answer could not be read: {0}")]
@@ -100,6 +118,9 @@ pub enum ModelError {
     /// A replayed session has no more recorded answers, or its recording is unreadable.
     #[error("replay: {0}")]
     Script(String),
+    /// A streamed request got no stream back (the server answered it whole, or not at all).
+    #[error("the model server answered a streamed request without a stream; try --no-stream")]
+    NotStreamed,
     /// The turn was cancelled (Ctrl-C).
     #[error("cancelled")]
     Cancelled,

@@ -3,39 +3,61 @@
 //! our own types as JSON, and answers are read back through JSON into our own types, so a
 //! change in the client library's structs stays here.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_openai::Client;
 use async_openai::config::OpenAIConfig;
 use async_openai::error::OpenAIError;
-use async_openai::types::chat::CreateChatCompletionRequest;
+use async_openai::middleware::HttpRequestFactory;
 use futures_util::StreamExt as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::http_errors::{self, server_message};
 use super::message::{Assembler, ChatRequest, Delta, Message, Reply, Role};
-use super::model::{BoxFuture, Model, ModelError, TextSink};
+use super::model::{BoxFuture, Event, Model, ModelError, Sink};
+
+/// The value of `--api-key-env` that means "this server takes no key".
+pub const NO_KEY: &str = "none";
+
+/// Hosted services that always want a key: asking one without a key only wastes a request.
+const KEYED_HOSTS: &[&str] = &[
+    "api.openai.com",
+    "generativelanguage.googleapis.com",
+    "api.groq.com",
+    "api.together.xyz",
+    "openrouter.ai",
+    "api.mistral.ai",
+    "api.deepseek.com",
+    "api.fireworks.ai",
+];
 
 /// How to reach the model server.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
     /// Base URL ending in /v1 (OPENAI_BASE_URL's convention).
     pub base_url: String,
-    /// The environment variable holding the API key.
+    /// The environment variable holding the API key (`none`: the server takes no key).
     pub api_key_env: String,
-    /// The key itself (none for local servers that need none).
+    /// The key itself (none for servers that need none).
     pub api_key: Option<String>,
     /// Model name.
     pub model: String,
     /// Longest wait for the first byte of an answer and between streamed chunks.
     pub timeout: Duration,
-    /// Attempts on HTTP 429 and 5xx (at least 1).
+    /// Most requests for one answer when the server is rate-limiting or busy (at least 1).
     pub attempts: u32,
-    /// First pause between attempts; doubles each time.
+    /// First pause between requests when the server does not say (Retry-After); doubles.
     pub backoff: Duration,
-    /// Ask for a streamed answer first (falls back by itself when the server cannot).
+    /// Longest Retry-After honoured; a server asking for more is reported instead.
+    pub max_wait: Duration,
+    /// Ask for a streamed answer first (dropped, with a notice, when the server cannot).
     pub stream: bool,
+    /// Most tokens of one answer (`max_tokens`); none sends no limit.
+    pub max_tokens: Option<u32>,
 }
 
 impl Endpoint {
@@ -48,9 +70,15 @@ impl Endpoint {
         let base_url = base_url
             .or_else(|| std::env::var("OPENAI_BASE_URL").ok())
             .unwrap_or_else(|| "https://api.openai.com/v1".to_string());
-        let api_key = std::env::var(api_key_env).ok().filter(|k| !k.is_empty());
-        // A remote server always needs a key; a loopback one (Ollama, llama.cpp) usually not.
-        if api_key.is_none() && !is_loopback(&base_url) {
+        let keyless = api_key_env.eq_ignore_ascii_case(NO_KEY);
+        let api_key = if keyless {
+            None
+        } else {
+            std::env::var(api_key_env).ok().filter(|k| !k.is_empty())
+        };
+        // A hosted service always needs a key; any other server (Ollama, llama.cpp, vLLM, on
+        // this machine or another) is asked without one, and a 401 then names the variable.
+        if api_key.is_none() && !keyless && needs_key(&base_url) {
             return Err(ModelError::MissingKey {
                 var: api_key_env.to_string(),
             });
@@ -63,7 +91,9 @@ impl Endpoint {
             timeout: Duration::from_secs(120),
             attempts: 4,
             backoff: Duration::from_secs(2),
+            max_wait: Duration::from_secs(60),
             stream: true,
+            max_tokens: Some(DEFAULT_MAX_TOKENS),
         })
     }
 
@@ -73,15 +103,88 @@ impl Endpoint {
     }
 }
 
+/// The default answer length: room for the largest design document a tool call carries,
+/// while small enough for a 8K-context server to fit the request beside it.
+pub const DEFAULT_MAX_TOKENS: u32 = 4096;
+
 fn host_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     rest.split('/').next().unwrap_or(rest).to_string()
 }
 
-fn is_loopback(url: &str) -> bool {
+fn needs_key(url: &str) -> bool {
     let host = host_of(url);
     let name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
-    matches!(name, "localhost" | "127.0.0.1" | "[::1]") || name.starts_with("127.")
+    KEYED_HOSTS
+        .iter()
+        .any(|k| name == *k || name.ends_with(&format!(".{k}")))
+}
+
+/// A server's non-success answer, kept whole: the status, its own words and how long it asked
+/// us to wait. async-openai would read only OpenAI's exact error shape.
+#[derive(Debug, thiserror::Error)]
+#[error("HTTP {status}: {body}")]
+struct HttpFailure {
+    status: u16,
+    body: String,
+    retry_after: Option<Duration>,
+}
+
+/// The HTTP transport under async-openai: one request per call (no retry layer of its own, so
+/// the requests the person is told about are the requests made), a non-success answer returned
+/// as an [`HttpFailure`], and no empty `Authorization` header for servers without a key.
+#[derive(Clone)]
+struct Transport {
+    client: reqwest::Client,
+    keyless: bool,
+}
+
+type HttpFuture = Pin<Box<dyn Future<Output = Result<reqwest::Response, OpenAIError>> + Send>>;
+
+impl tower::Service<HttpRequestFactory> for Transport {
+    type Response = reqwest::Response;
+    type Error = OpenAIError;
+    type Future = HttpFuture;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, factory: HttpRequestFactory) -> Self::Future {
+        let client = self.client.clone();
+        let keyless = self.keyless;
+        Box::pin(async move {
+            let mut request = factory.build().await?;
+            if keyless {
+                request.headers_mut().remove(reqwest::header::AUTHORIZATION);
+            }
+            let response = client.execute(request).await?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| http_errors::retry_after(v, SystemTime::now()));
+            let body = response.text().await.unwrap_or_default();
+            Err(OpenAIError::Boxed(Box::new(HttpFailure {
+                status: status.as_u16(),
+                body,
+                retry_after,
+            })))
+        })
+    }
+}
+
+/// What went wrong with one request, before deciding whether to send it again.
+enum Failure {
+    Http(HttpFailure),
+    Final(ModelError),
 }
 
 /// A model behind an OpenAI-compatible endpoint.
@@ -90,6 +193,8 @@ pub struct OpenAiModel {
     endpoint: Endpoint,
     // Set once the server has shown it cannot stream; later turns go straight to a plain request.
     no_stream: AtomicBool,
+    // Set once the server refused `max_tokens` and asked for `max_completion_tokens`.
+    completion_tokens_field: AtomicBool,
 }
 
 impl OpenAiModel {
@@ -97,27 +202,33 @@ impl OpenAiModel {
     pub fn new(endpoint: Endpoint) -> Self {
         let mut config = OpenAIConfig::new().with_api_base(endpoint.base_url.trim_end_matches('/'));
         config = config.with_api_key(endpoint.api_key.clone().unwrap_or_default());
-        // async-openai's default transport retries 429s and 5xx three times on its own, unseen:
-        // under our own retries a busy server got 16 requests for "4 attempts".
-        let transport = async_openai::middleware::ReqwestService::new(reqwest::Client::new());
+        let transport = Transport {
+            client: reqwest::Client::new(),
+            keyless: endpoint.api_key.is_none(),
+        };
         Self {
             client: Client::with_config(config).with_http_service(transport),
             no_stream: AtomicBool::new(!endpoint.stream),
+            completion_tokens_field: AtomicBool::new(false),
             endpoint,
         }
     }
 
-    fn body(
-        &self,
-        request: &ChatRequest,
-        stream: bool,
-    ) -> Result<CreateChatCompletionRequest, ModelError> {
+    fn body(&self, request: &ChatRequest, stream: bool) -> Value {
         let messages: Vec<Value> = request.messages.iter().map(wire_message).collect();
         let mut body = json!({
             "model": self.endpoint.model,
             "messages": messages,
             "stream": stream,
         });
+        if let Some(n) = self.endpoint.max_tokens {
+            let field = if self.completion_tokens_field.load(Ordering::Relaxed) {
+                "max_completion_tokens"
+            } else {
+                "max_tokens"
+            };
+            body[field] = json!(n);
+        }
         if !request.tools.is_empty() {
             body["tools"] = request
                 .tools
@@ -128,63 +239,77 @@ impl OpenAiModel {
                 })
                 .collect();
         }
-        serde_json::from_value(body).map_err(|e| ModelError::Protocol(format!("request: {e}")))
+        body
     }
 
-    fn map_error(&self, e: OpenAIError, attempts: u32) -> ModelError {
+    fn classify(&self, e: OpenAIError) -> Failure {
         let host = self.endpoint.host();
         match e {
-            OpenAIError::ApiError(api) => {
-                let status = api.status_code.as_u16();
-                let message = api.api_error.message.trim().to_string();
-                match status {
-                    401 | 403 => ModelError::Unauthorized {
-                        host,
-                        status,
-                        var: self.endpoint.api_key_env.clone(),
-                    },
-                    429 => ModelError::RateLimited {
-                        host,
-                        attempts,
-                        detail: if message.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (server: {message})")
-                        },
-                    },
-                    _ => ModelError::Server {
-                        host,
-                        status,
-                        message: if message.is_empty() {
-                            "no message".to_string()
-                        } else {
-                            message
-                        },
-                    },
-                }
-            }
-            OpenAIError::Reqwest(r) if r.is_connect() || r.is_request() => {
-                ModelError::Unreachable {
-                    url: self.endpoint.base_url.clone(),
-                    reason: root_cause(&r),
-                }
-            }
-            OpenAIError::Reqwest(r) if r.is_timeout() => ModelError::Timeout {
+            OpenAIError::Boxed(b) => match b.downcast::<HttpFailure>() {
+                Ok(h) => Failure::Http(*h),
+                Err(other) => Failure::Final(ModelError::Protocol(other.to_string())),
+            },
+            OpenAIError::Reqwest(r) if r.is_timeout() => Failure::Final(ModelError::Timeout {
                 host,
                 seconds: self.endpoint.timeout.as_secs(),
-            },
-            other => ModelError::Protocol(other.to_string()),
+            }),
+            OpenAIError::Reqwest(r) if r.is_connect() || r.is_request() => {
+                Failure::Final(ModelError::Unreachable {
+                    url: self.endpoint.base_url.clone(),
+                    reason: root_cause(&r),
+                })
+            }
+            OpenAIError::JSONDeserialize(e, content) => Failure::Final(ModelError::Protocol(
+                format!("{e}: {}", server_message(&content)),
+            )),
+            other => Failure::Final(ModelError::Protocol(other.to_string())),
         }
     }
 
-    async fn with_retries<T, F, Fut>(&self, mut call: F) -> Result<T, ModelError>
+    /// The error a final non-success answer becomes, after `requests` requests.
+    fn http_error(&self, status: u16, message: String, requests: u32) -> ModelError {
+        let host = self.endpoint.host();
+        match status {
+            401 | 403 if self.endpoint.api_key.is_none() => ModelError::MissingKey {
+                var: self.endpoint.api_key_env.clone(),
+            },
+            401 | 403 => ModelError::Unauthorized {
+                host,
+                status,
+                var: self.endpoint.api_key_env.clone(),
+            },
+            429 => ModelError::RateLimited {
+                host,
+                requests,
+                detail: if message == "no message" {
+                    String::new()
+                } else {
+                    format!(" (server: {message})")
+                },
+            },
+            _ => ModelError::Server {
+                host,
+                status,
+                hint: http_errors::hint(status, &message, &self.endpoint.base_url),
+                message,
+                requests,
+            },
+        }
+    }
+
+    /// Send one request, again while the server is rate-limiting or busy: at most
+    /// `attempts` requests, waiting what the server asks (Retry-After) or a doubling pause,
+    /// each wait shown. Cancelling the future (Ctrl-C) cancels the wait.
+    async fn send<T, F, Fut>(&self, events: &mut Sink<'_>, mut call: F) -> Result<T, ModelError>
     where
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, OpenAIError>>,
+        Fut: Future<Output = Result<T, OpenAIError>>,
     {
         let attempts = self.endpoint.attempts.max(1);
         let mut pause = self.endpoint.backoff;
-        for attempt in 1..=attempts {
+        let mut made = 0;
+        loop {
+            made += 1;
             let outcome = tokio::time::timeout(self.endpoint.timeout, call()).await;
             let error = match outcome {
                 Ok(Ok(v)) => return Ok(v),
@@ -196,27 +321,61 @@ impl OpenAiModel {
                     });
                 }
             };
-            let retryable = matches!(&error, OpenAIError::ApiError(a)
-                if a.status_code.as_u16() == 429 || a.status_code.is_server_error());
-            if !retryable || attempt == attempts {
-                return Err(self.map_error(error, attempt));
+            let http = match self.classify(error) {
+                Failure::Final(e) => return Err(e),
+                Failure::Http(h) => h,
+            };
+            let message = server_message(&http.body);
+            let wait = http.retry_after.unwrap_or(pause);
+            if !http_errors::retryable(http.status) || made >= attempts {
+                return Err(self.http_error(http.status, message, made));
             }
-            tracing::warn!(attempt, "model server busy; retrying in {pause:?}");
-            tokio::time::sleep(pause).await;
+            if wait > self.endpoint.max_wait {
+                let mut e = self.http_error(http.status, message, made);
+                if let ModelError::RateLimited { detail, .. }
+                | ModelError::Server {
+                    message: detail, ..
+                } = &mut e
+                {
+                    detail.push_str(&format!(
+                        " (the server asks to wait {:.0} s before trying again)",
+                        wait.as_secs_f64()
+                    ));
+                }
+                return Err(e);
+            }
+            let why = if http.status == 429 {
+                format!("{} is rate-limiting (HTTP 429)", self.endpoint.host())
+            } else {
+                format!(
+                    "{} answered HTTP {} ({})",
+                    self.endpoint.host(),
+                    http.status,
+                    message.chars().take(80).collect::<String>()
+                )
+            };
+            events(Event::Notice(&format!(
+                "{why}: retrying in {:.1} s ({}/{attempts})",
+                wait.as_secs_f64(),
+                made + 1
+            )));
+            tracing::warn!(made, "model server busy; retrying in {wait:?}");
+            tokio::time::sleep(wait).await;
             pause *= 2;
         }
-        Err(ModelError::Protocol("no attempt was made".to_string()))
     }
 
     async fn streamed(
         &self,
         request: &ChatRequest,
-        on_text: TextSink<'_>,
+        events: &mut Sink<'_>,
     ) -> Result<Reply, ModelError> {
-        let body = self.body(request, true)?;
+        let body = self.body(request, true);
         let chat = self.client.chat();
         let mut stream = self
-            .with_retries(|| chat.create_stream(body.clone()))
+            .send(events, || {
+                chat.create_stream_byot::<Value, Value>(body.clone())
+            })
             .await?;
         let mut assembler = Assembler::new();
         let mut any = false;
@@ -232,42 +391,98 @@ impl OpenAiModel {
                 Ok(None) => break,
                 Ok(Some(item)) => item,
             };
-            let chunk = item.map_err(|e| self.map_error(e, 1))?;
-            let value =
-                serde_json::to_value(&chunk).map_err(|e| ModelError::Protocol(e.to_string()))?;
-            for delta in chunk_deltas(&value)? {
+            let chunk = match item {
+                Ok(c) => c,
+                Err(e) => {
+                    return Err(match self.classify(e) {
+                        Failure::Final(e) => e,
+                        Failure::Http(h) => self.http_error(h.status, server_message(&h.body), 1),
+                    });
+                }
+            };
+            if let Some(error) = chunk.get("error") {
+                // llama.cpp and vLLM report a failure inside an already-started stream.
+                let status = error
+                    .get("code")
+                    .and_then(Value::as_u64)
+                    .and_then(|c| u16::try_from(c).ok())
+                    .unwrap_or(500);
+                return Err(self.http_error(status, server_message(&chunk.to_string()), 1));
+            }
+            for delta in chunk_deltas(&chunk)? {
                 any = true;
                 if let Delta::Text(t) = &delta {
-                    on_text(t);
+                    events(Event::Text(t));
                 }
                 assembler.push(delta);
             }
         }
         if !any {
-            // Some servers answer a streamed request with a plain JSON body, which reads as an
-            // empty stream.
-            return Err(ModelError::Protocol(
-                "the streamed answer was empty".to_string(),
-            ));
+            return Err(ModelError::NotStreamed);
         }
-        Ok(assembler.finish())
+        Ok(self.finished(assembler.finish()))
     }
 
     async fn plain(
         &self,
         request: &ChatRequest,
-        on_text: TextSink<'_>,
+        events: &mut Sink<'_>,
     ) -> Result<Reply, ModelError> {
-        let body = self.body(request, false)?;
+        let body = self.body(request, false);
         let chat = self.client.chat();
-        let response = self.with_retries(|| chat.create(body.clone())).await?;
-        let value =
-            serde_json::to_value(&response).map_err(|e| ModelError::Protocol(e.to_string()))?;
-        let reply = complete_reply(&value)?;
+        let response: Value = self
+            .send(events, || chat.create_byot::<Value, Value>(body.clone()))
+            .await?;
+        let reply = self.finished(complete_reply(&response)?);
         if !reply.text.is_empty() {
-            on_text(&reply.text);
+            events(Event::Text(&reply.text));
         }
         Ok(reply)
+    }
+
+    /// An answer cut off at the limit says at how many tokens, even when the server did not
+    /// count them.
+    fn finished(&self, mut reply: Reply) -> Reply {
+        if reply.finish.as_deref() == Some("length") && reply.output_tokens.is_none() {
+            reply.output_tokens = self.endpoint.max_tokens;
+        }
+        reply
+    }
+
+    async fn answer(
+        &self,
+        request: &ChatRequest,
+        events: &mut Sink<'_>,
+    ) -> Result<Reply, ModelError> {
+        if self.no_stream.load(Ordering::Relaxed) {
+            return self.plain(request, events).await;
+        }
+        let mut streamed_text = false;
+        let result = {
+            let mut relay = |e: Event<'_>| {
+                if matches!(e, Event::Text(_)) {
+                    streamed_text = true;
+                }
+                events(e);
+            };
+            let mut relay: Sink<'_> = &mut relay;
+            self.streamed(request, &mut relay).await
+        };
+        match result {
+            Err(e) if !streamed_text && cannot_stream(&e) => {
+                self.no_stream.store(true, Ordering::Relaxed);
+                let why = match &e {
+                    ModelError::Server { message, .. } => message.clone(),
+                    _ => "it answered a streamed request with a whole one".to_string(),
+                };
+                events(Event::Notice(&format!(
+                    "{} cannot stream ({why}); answers will now arrive whole",
+                    self.endpoint.host()
+                )));
+                self.plain(request, events).await
+            }
+            other => other,
+        }
     }
 }
 
@@ -293,8 +508,12 @@ fn wire_message(m: &Message) -> Value {
                     .tool_calls
                     .iter()
                     .map(|c| {
-                        json!({"id": c.id, "type": "function",
-                                    "function": {"name": c.name, "arguments": c.arguments}})
+                        let mut call = json!({"id": c.id, "type": "function",
+                                    "function": {"name": c.name, "arguments": c.arguments}});
+                        if let Some(extra) = &c.extra {
+                            call["extra_content"] = extra.clone();
+                        }
+                        call
                     })
                     .collect();
             }
@@ -314,16 +533,26 @@ struct WireFunction {
 #[derive(Deserialize)]
 struct WireCallChunk {
     #[serde(default)]
-    index: u32,
+    index: Option<u32>,
     #[serde(default)]
     id: Option<String>,
     #[serde(default)]
     function: Option<WireFunction>,
+    #[serde(default)]
+    extra_content: Option<Value>,
+}
+
+fn usage(v: &Value) -> Option<Delta> {
+    v.get("usage")?
+        .get("completion_tokens")?
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .map(Delta::Usage)
 }
 
 /// The deltas in one `chat.completion.chunk`.
 pub fn chunk_deltas(chunk: &Value) -> Result<Vec<Delta>, ModelError> {
-    let mut out = Vec::new();
+    let mut out: Vec<Delta> = usage(chunk).into_iter().collect();
     let Some(choices) = chunk.get("choices").and_then(Value::as_array) else {
         return Ok(out);
     };
@@ -347,6 +576,7 @@ pub fn chunk_deltas(chunk: &Value) -> Result<Vec<Delta>, ModelError> {
                     id: c.id,
                     name,
                     arguments,
+                    extra: c.extra_content,
                 });
             }
         }
@@ -362,7 +592,12 @@ pub fn complete_reply(response: &Value) -> Result<Reply, ModelError> {
     let choice = response
         .get("choices")
         .and_then(|c| c.get(0))
-        .ok_or_else(|| ModelError::Protocol("the answer has no choices".to_string()))?;
+        .ok_or_else(|| {
+            ModelError::Protocol(format!(
+                "the answer has no choices: {}",
+                server_message(&response.to_string())
+            ))
+        })?;
     let mut a = Assembler::new();
     let message = &choice["message"];
     if let Some(t) = message.get("content").and_then(Value::as_str) {
@@ -371,62 +606,68 @@ pub fn complete_reply(response: &Value) -> Result<Reply, ModelError> {
     if let Some(calls) = message.get("tool_calls").and_then(Value::as_array) {
         for (i, c) in calls.iter().enumerate() {
             a.push(Delta::ToolCall {
-                index: i as u32,
+                index: u32::try_from(i).ok(),
                 id: c["id"].as_str().map(str::to_string),
                 name: c["function"]["name"].as_str().map(str::to_string),
                 arguments: c["function"]["arguments"].as_str().map(str::to_string),
+                extra: c.get("extra_content").cloned(),
             });
         }
     }
     if let Some(f) = choice.get("finish_reason").and_then(Value::as_str) {
         a.push(Delta::Finish(f.to_string()));
     }
+    if let Some(u) = usage(response) {
+        a.push(u);
+    }
     Ok(a.finish())
 }
 
-/// Errors that mean "this server cannot stream this request", worth one plain retry.
+/// Whether the server said it cannot stream (in words, or by answering a streamed request
+/// with a whole one): worth one plain request, and plain requests from then on.
 fn cannot_stream(e: &ModelError) -> bool {
     match e {
+        ModelError::NotStreamed => true,
         ModelError::Server {
             status: 400 | 404 | 415 | 422 | 501,
             message,
             ..
         } => {
             let m = message.to_ascii_lowercase();
-            m.contains("stream") || m.contains("not supported") || m.contains("unsupported")
+            m.contains("stream")
         }
-        ModelError::Protocol(_) => true,
         _ => false,
     }
 }
 
+/// Whether the server refused `max_tokens` by name and asked for `max_completion_tokens`.
+fn wants_completion_tokens(e: &ModelError) -> bool {
+    matches!(e, ModelError::Server { status: 400, message, .. }
+        if message.contains("max_completion_tokens") && message.contains("max_tokens"))
+}
+
 impl Model for OpenAiModel {
     fn describe(&self) -> String {
-        format!("{} at {}", self.endpoint.model, self.endpoint.host())
+        format!("{} at {}", self.endpoint.model, self.endpoint.base_url)
     }
 
     fn complete<'a>(
         &'a self,
         request: &'a ChatRequest,
-        on_text: TextSink<'a>,
+        events: Sink<'a>,
     ) -> BoxFuture<'a, Result<Reply, ModelError>> {
         Box::pin(async move {
-            if self.no_stream.load(Ordering::Relaxed) {
-                return self.plain(request, on_text).await;
-            }
-            let mut streamed_text = false;
-            let result = {
-                let mut sink = |t: &str| {
-                    streamed_text = true;
-                    on_text(t);
-                };
-                self.streamed(request, &mut sink).await
-            };
-            match result {
-                Err(e) if !streamed_text && cannot_stream(&e) => {
-                    tracing::info!("the server cannot stream ({e}); using plain requests");
-                    self.no_stream.store(true, Ordering::Relaxed);
-                    self.plain(request, on_text).await
+            let mut events = events;
+            match self.answer(request, &mut events).await {
+                Err(e)
+                    if wants_completion_tokens(&e)
+                        && !self.completion_tokens_field.swap(true, Ordering::Relaxed) =>
+                {
+                    events(Event::Notice(&format!(
+                        "{} wants max_completion_tokens instead of max_tokens; asking again",
+                        self.endpoint.host()
+                    )));
+                    self.answer(request, &mut events).await
                 }
                 other => other,
             }
@@ -439,10 +680,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn loopback_servers_need_no_key() {
-        assert!(is_loopback("http://127.0.0.1:11434/v1"));
-        assert!(is_loopback("http://localhost:8080/v1"));
-        assert!(!is_loopback("https://api.openai.com/v1"));
+    fn only_hosted_services_are_refused_without_a_key() {
+        assert!(!needs_key("http://127.0.0.1:11434/v1"));
+        assert!(!needs_key("http://192.168.1.10:11434/v1"));
+        assert!(!needs_key("http://gpu-box.internal:8000/v1"));
+        assert!(needs_key("https://api.openai.com/v1"));
+        assert!(needs_key(
+            "https://generativelanguage.googleapis.com/v1beta/openai"
+        ));
         assert_eq!(host_of("https://api.openai.com/v1"), "api.openai.com");
     }
 

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::message::{ChatRequest, Reply};
-use super::model::{BoxFuture, Model, ModelError, TextSink};
+use super::model::{BoxFuture, Event, Model, ModelError, Sink};
 use super::transcript::Fingerprint;
 
 /// Replays answers; see the module documentation.
@@ -49,7 +49,7 @@ impl Model for ScriptedModel {
     fn complete<'a>(
         &'a self,
         request: &'a ChatRequest,
-        on_text: TextSink<'a>,
+        events: Sink<'a>,
     ) -> BoxFuture<'a, Result<Reply, ModelError>> {
         Box::pin(async move {
             let next = self
@@ -88,7 +88,7 @@ impl Model for ScriptedModel {
             }
             // Hand the text over in pieces, as a server would stream it.
             for piece in reply.text.split_inclusive(' ') {
-                on_text(piece);
+                events(Event::Text(piece));
             }
             Ok(reply)
         })

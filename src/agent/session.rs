@@ -129,6 +129,10 @@ pub struct State {
     /// Stage 0 passed its checks.
     #[serde(default)]
     pub environment_ok: bool,
+    /// The model server this run of the session talks to ("gpt-4.1 at https://…/v1"); set by
+    /// the engine at start, not saved (a resumed session may use another).
+    #[serde(skip)]
+    pub model_in_use: Option<String>,
     /// The design (requirements from Stage 1; tables from Stage 2).
     #[serde(default)]
     pub design: Option<Design>,
@@ -254,6 +258,7 @@ impl State {
             local,
             profile,
             environment_ok: false,
+            model_in_use: None,
             design: None,
             model_valid: false,
             iteration: 1,

@@ -33,7 +33,8 @@ pub struct ChatArgs {
     /// http://127.0.0.1:11434/v1 for Ollama.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Environment variable holding the API key.
+    /// Environment variable holding the API key; `none` for a server that takes no key (a
+    /// server other than a hosted service is also asked without one when the variable is unset).
     #[arg(long, value_name = "VAR", default_value = "OPENAI_API_KEY")]
     pub api_key_env: String,
     /// Model name (DDB_ARCHITECT_MODEL applies when absent; then gpt-4.1).
@@ -46,6 +47,14 @@ pub struct ChatArgs {
     /// Ask for whole answers instead of streamed ones (for servers that cannot stream tools).
     #[arg(long)]
     pub no_stream: bool,
+    /// Most tokens of one answer, sent as max_tokens; 0 sends no limit (the server's default).
+    #[arg(long, value_name = "N", default_value_t = crate::agent::openai::DEFAULT_MAX_TOKENS)]
+    pub max_tokens: u32,
+    /// Most requests for one answer while the server is rate-limiting or busy (each retry is
+    /// shown; Retry-After is honoured up to 60 s).
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub attempts: u32,
 }
 
 /// Arguments of `demo`.
@@ -157,6 +166,8 @@ pub(crate) fn chat(
         Ok(mut e) => {
             e.timeout = Duration::from_secs(args.timeout);
             e.stream = !args.no_stream;
+            e.max_tokens = (args.max_tokens > 0).then_some(args.max_tokens);
+            e.attempts = args.attempts;
             e
         }
         Err(e) => {

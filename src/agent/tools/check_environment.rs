@@ -27,13 +27,17 @@ impl Tool for CheckEnvironment {
         let mut ready = true;
         let mut lines = Vec::new();
         for c in &checked.checks {
-            // This session is talking to its model already: what the environment variables
-            // say about a model server does not apply here.
+            // This session is talking to its model already (this call is its answer): what
+            // the environment variables say about a model server does not apply here, and no
+            // key needs setting.
             if c.name == "model endpoint" {
-                cx.ui
-                    .info(&format!("✓ {:<16} in use by this session", c.name));
-                lines.push(json!({"check": c.name, "status": "ok",
-                                  "detail": "in use by this session", "fix": null}));
+                let detail = match &cx.state.model_in_use {
+                    Some(m) => format!("{m}, answering this session"),
+                    None => "answering this session".to_string(),
+                };
+                cx.ui.info(&format!("✓ {:<16} {detail}", c.name));
+                lines.push(json!({"check": c.name, "status": "ok", "detail": detail,
+                                  "fix": null}));
                 continue;
             }
             if c.status == Status::Fail {
