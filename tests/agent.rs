@@ -712,3 +712,47 @@ fn schemas_use_portable_patterns_and_empty_tools_say_what_to_send() {
         err.content
     );
 }
+
+#[test]
+fn a_request_over_the_context_leaves_out_this_stages_older_long_calls() {
+    let long = format!("{{\"note\": \"{}\"}}", "x".repeat(7_000));
+    let script = || {
+        vec![
+            reply("Checking.", &[("check_environment", long.as_str())]),
+            reply("That call was wrong.", &[]),
+            reply("One.", &[]),
+            reply("Two.", &[]),
+            reply("Three.", &[]),
+        ]
+    };
+    let run = |limit: Option<usize>, dir: &Path| {
+        let model = Arc::new(ScriptedModel::new("context", script()));
+        let mut engine = Engine::start(model.clone(), options(dir)).unwrap();
+        if let Some(l) = limit {
+            engine.set_context_tokens(l);
+        }
+        let mut ui = TestUi {
+            lines: Vec::new(),
+            approve: true,
+        };
+        for said in ["hello", "and?", "go on", "more"] {
+            engine.handle(said, &mut ui).unwrap();
+        }
+        let last = model.requests().pop().expect("requests");
+        let sent: String = last
+            .messages
+            .iter()
+            .flat_map(|m| m.tool_calls.iter().map(|c| c.arguments.clone()))
+            .collect();
+        let _ = std::fs::remove_dir_all(dir);
+        sent
+    };
+    let roomy = run(None, &common::scratch("agent-context-roomy"));
+    assert!(
+        roomy.contains(&"x".repeat(7_000)),
+        "within the default context it stays"
+    );
+    let tight = run(Some(2_048), &common::scratch("agent-context-tight"));
+    assert!(!tight.contains(&"x".repeat(100)), "{tight}");
+    assert!(tight.contains("omitted"), "{tight}");
+}

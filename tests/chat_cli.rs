@@ -128,12 +128,28 @@ async fn the_repl_talks_to_a_model_server_runs_tools_and_resumes() {
     let state: Value =
         serde_json::from_str(&std::fs::read_to_string(ws.join("session.json")).unwrap()).unwrap();
     assert_eq!(state["stage"], "requirements");
-    // Every request the server saw carried the persona and the tools.
+    // Every request the server saw carried the persona and the tools of its stage: Stage 0's
+    // check only, Stage 1's the requirements too.
+    let mut tool_counts = Vec::new();
     for r in server.received_requests().await.unwrap() {
         let body: Value = r.body_json().unwrap();
         assert_eq!(body["messages"][0]["role"], "system");
-        assert_eq!(body["tools"].as_array().map(Vec::len), Some(11));
+        let names: Vec<String> = body["tools"]
+            .as_array()
+            .map(|t| {
+                t.iter()
+                    .map(|t| t["function"]["name"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(
+            names.contains(&"check_environment".to_string()),
+            "{names:?}"
+        );
+        tool_counts.push(names.len());
     }
+    assert_eq!(tool_counts.first(), Some(&1));
+    assert_eq!(tool_counts.last(), Some(&2), "{tool_counts:?}");
     let _ = std::fs::remove_dir_all(&ws);
 }
 

@@ -14,6 +14,13 @@ use super::session::{Choice, Stage, State, TRANSCRIPT_FILE, Workspace};
 use super::tools;
 use super::transcript::{self, Fingerprint, Redactor, TranscriptError, Writer};
 
+/// The context a request should fit in, in tokens, unless the person sets another
+/// (`--context-tokens`).
+pub const DEFAULT_CONTEXT_TOKENS: usize = 32_768;
+
+/// Messages sent whole however long they are when a request would pass the context.
+const RECENT_MESSAGES: usize = 6;
+
 /// Most model requests in one turn: a model that keeps calling tools without ever answering is
 /// stopped here.
 pub const MAX_STEPS: usize = 16;
@@ -83,6 +90,7 @@ pub struct Engine {
     redactor: Redactor,
     rt: &'static tokio::runtime::Runtime,
     interruptible: bool,
+    context_tokens: usize,
 }
 
 /// The answer to a stage's question, if `input` is one.
@@ -112,6 +120,39 @@ fn is_yes(input: &str) -> bool {
             .as_str(),
         "yes" | "y" | "ok" | "next" | "continue"
     )
+}
+
+/// Tools whose results from the stage before stay whole in `stage`'s requests: the analysis
+/// reads the benchmark's figures.
+fn carried_into(stage: Stage) -> &'static [&'static str] {
+    match stage {
+        Stage::Analysis => &["run_benchmark"],
+        _ => &[],
+    }
+}
+
+/// What a stage decides with, from earlier stages whose long calls are left out from now on:
+/// the requirements for the data model, the tables for the benchmark.
+fn stage_digest(stage: Stage, state: &State) -> String {
+    let Some(d) = &state.design else {
+        return String::new();
+    };
+    let lead = "\n\nEarlier stages' long tool calls and results are left out from here on; \
+                what they recorded:\n";
+    match stage {
+        Stage::DataModel if d.tables.is_empty() => {
+            format!("{lead}{}", crate::design::digest::requirements(d))
+        }
+        Stage::DataModel => format!(
+            "{lead}{}\nThe data model being redesigned:\n{}",
+            crate::design::digest::requirements(d),
+            crate::design::digest::data_model(d)
+        ),
+        Stage::Benchmark | Stage::Analysis | Stage::Cleanup if !d.tables.is_empty() => {
+            format!("{lead}{}", crate::design::digest::data_model(d))
+        }
+        _ => String::new(),
+    }
 }
 
 /// A session that stopped in the middle of a turn can hold tool calls without results, which a
@@ -204,6 +245,7 @@ impl Engine {
             redactor,
             rt,
             interruptible: o.interruptible,
+            context_tokens: DEFAULT_CONTEXT_TOKENS,
         };
         engine.save()?;
         Ok(engine)
@@ -218,6 +260,12 @@ impl Engine {
     /// The transcript file.
     pub fn transcript_path(&self) -> &std::path::Path {
         self.transcript.path()
+    }
+
+    /// Keep each request within `tokens` (estimated), leaving out long calls and results of
+    /// this stage's older exchanges when needed.
+    pub fn set_context_tokens(&mut self, tokens: usize) {
+        self.context_tokens = tokens;
     }
 
     /// Who answers.
@@ -309,25 +357,39 @@ impl Engine {
         }
         self.state.stage = next;
         ui.info(&format!("── Stage {} · {} ──", next.number(), next.name()));
-        self.state.messages.push(Message::user(format!(
+        self.state.stage_began_at = self.state.messages.len();
+        let mut note = format!(
             "[session] The developer answered \"{}\" to \"{}\". Stage {} ({}) begins.",
             input.trim(),
             stage.question(),
             next.number(),
             next.name()
-        )));
+        );
+        note.push_str(&stage_digest(next, &self.state));
+        self.state.messages.push(Message::user(note));
         self.turn(ui)
     }
 
     fn request(&self) -> Result<ChatRequest, EngineError> {
         let system =
             prompts::system_prompt(&self.state).map_err(|e| EngineError::Prompt(e.to_string()))?;
-        let mut messages = vec![Message::system(system)];
-        messages.extend(super::message::alternating(&self.state.messages));
-        Ok(ChatRequest {
-            messages,
-            tools: tools::specs(),
-        })
+        let build = |since: usize, keep: &[&str]| {
+            let compact = super::message::compacted(&self.state.messages, since, keep);
+            let mut messages = vec![Message::system(system.clone())];
+            messages.extend(super::message::alternating(&compact));
+            ChatRequest {
+                messages,
+                tools: tools::specs_for(self.state.stage),
+            }
+        };
+        let request = build(self.state.stage_began_at, carried_into(self.state.stage));
+        if super::message::estimated_tokens(&request) <= self.context_tokens {
+            return Ok(request);
+        }
+        // Over the context: this stage's older long calls and results go the same way, all
+        // but the latest exchanges.
+        let recent = self.state.messages.len().saturating_sub(RECENT_MESSAGES);
+        Ok(build(recent.max(self.state.stage_began_at), &[]))
     }
 
     fn ask_model(&mut self, request: &ChatRequest, ui: &mut dyn Ui) -> Result<Reply, ModelError> {

@@ -36,6 +36,70 @@ pub fn alternating(messages: &[Message]) -> Vec<Message> {
     out
 }
 
+/// Longest tool-call argument or tool result of an earlier stage sent whole.
+const EARLIER_STAGE_CHARS: usize = 400;
+
+/// The conversation with earlier stages' long tool calls and results (the messages before
+/// `since`) replaced by a short note: the stage's opening message carries a digest of what they
+/// recorded, and every request would otherwise carry them again. Results of the tools in `keep`
+/// stay whole.
+pub fn compacted(messages: &[Message], since: usize, keep: &[&str]) -> Vec<Message> {
+    let mut out = messages.to_vec();
+    let since = since.min(out.len());
+    let mut tool_of: BTreeMap<String, String> = BTreeMap::new();
+    for m in &mut out[..since] {
+        for c in &mut m.tool_calls {
+            tool_of.insert(c.id.clone(), c.name.clone());
+            if c.arguments.len() > EARLIER_STAGE_CHARS {
+                c.arguments = serde_json::json!({
+                    "omitted": format!("{} characters sent earlier", c.arguments.len())
+                })
+                .to_string();
+            }
+        }
+        if m.role != Role::Tool || m.content.len() <= EARLIER_STAGE_CHARS {
+            continue;
+        }
+        let tool = m.tool_call_id.as_ref().and_then(|id| tool_of.get(id));
+        if tool.is_some_and(|t| keep.contains(&t.as_str())) {
+            continue;
+        }
+        let ok = serde_json::from_str::<serde_json::Value>(&m.content)
+            .ok()
+            .and_then(|v| v.get("ok").and_then(serde_json::Value::as_bool));
+        m.content = serde_json::json!({
+            "ok": ok,
+            "omitted": format!("{} characters, read earlier", m.content.len())
+        })
+        .to_string();
+    }
+    out
+}
+
+/// A request's size in tokens, estimated from its characters without a tokenizer: one token
+/// per three characters overestimates every common tokenizer on JSON and English, so a request
+/// judged to fit does fit.
+pub fn estimated_tokens(request: &ChatRequest) -> usize {
+    let tools: usize = request
+        .tools
+        .iter()
+        .map(|t| t.name.len() + t.description.len() + t.parameters.to_string().len())
+        .sum();
+    let messages: usize = request
+        .messages
+        .iter()
+        .map(|m| {
+            m.content.len()
+                + m.tool_calls
+                    .iter()
+                    .map(|c| c.name.len() + c.arguments.len())
+                    .sum::<usize>()
+                + 16
+        })
+        .sum();
+    (tools + messages).div_ceil(3)
+}
+
 /// Where two user messages follow each other in `messages`, if anywhere.
 pub fn repeated_user_turn(messages: &[Message]) -> Option<usize> {
     messages
@@ -411,6 +475,57 @@ mod tests {
 #[cfg(test)]
 mod alternation {
     use super::*;
+
+    #[test]
+    fn earlier_long_calls_and_results_are_left_out_and_kept_ones_stay() {
+        let long = format!("{{\"x\": \"{}\"}}", "a".repeat(900));
+        let m = vec![
+            Message::user("hello"),
+            Message::assistant(
+                "",
+                vec![
+                    ToolCall::new("c1", "record_requirements", long.clone()),
+                    ToolCall::new("c2", "run_benchmark", "{}"),
+                ],
+            ),
+            Message::tool(
+                "c1",
+                format!("{{\"ok\": true, \"big\": \"{}\"}}", "b".repeat(900)),
+            ),
+            Message::tool(
+                "c2",
+                format!("{{\"ok\": true, \"runs\": \"{}\"}}", "c".repeat(900)),
+            ),
+            Message::user("[session] Stage 2 begins."),
+            Message::assistant(
+                "",
+                vec![ToolCall::new("c3", "propose_data_model", long.clone())],
+            ),
+        ];
+        let c = compacted(&m, 4, &["run_benchmark"]);
+        assert_eq!(
+            c.len(),
+            m.len(),
+            "no message is removed: calls keep their results"
+        );
+        assert!(c[1].tool_calls[0].arguments.contains("omitted"));
+        assert_eq!(c[1].tool_calls[1].arguments, "{}");
+        assert!(c[2].content.contains("\"ok\":true") && c[2].content.contains("omitted"));
+        assert_eq!(
+            c[3].content, m[3].content,
+            "a kept tool's result stays whole"
+        );
+        assert_eq!(
+            c[5].tool_calls[0].arguments, long,
+            "this stage's calls stay whole"
+        );
+        let request = |messages| ChatRequest {
+            messages,
+            tools: Vec::new(),
+        };
+        // Two 900-character texts left out: about 600 tokens fewer.
+        assert!(estimated_tokens(&request(c)) + 550 < estimated_tokens(&request(m)));
+    }
 
     #[test]
     fn consecutive_user_messages_become_one() {

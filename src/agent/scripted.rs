@@ -14,6 +14,7 @@ pub struct ScriptedModel {
     replies: Mutex<VecDeque<(Option<Fingerprint>, Reply)>>,
     served: Mutex<usize>,
     drift: Arc<Mutex<Vec<String>>>,
+    asked: Mutex<Vec<ChatRequest>>,
 }
 
 impl ScriptedModel {
@@ -24,7 +25,16 @@ impl ScriptedModel {
             replies: Mutex::new(replies.into()),
             served: Mutex::new(0),
             drift: Arc::new(Mutex::new(Vec::new())),
+            asked: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Every request made so far, in order (for measuring what a journey sends).
+    pub fn requests(&self) -> Vec<ChatRequest> {
+        self.asked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Drift found so far, one line per answer whose request did not match.
@@ -52,6 +62,10 @@ impl Model for ScriptedModel {
         events: Sink<'a>,
     ) -> BoxFuture<'a, Result<Reply, ModelError>> {
         Box::pin(async move {
+            self.asked
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(request.clone());
             let next = self
                 .replies
                 .lock()

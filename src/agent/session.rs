@@ -129,6 +129,10 @@ pub struct State {
     /// Stage 0 passed its checks.
     #[serde(default)]
     pub environment_ok: bool,
+    /// Where the current stage's messages start in `messages`: what came before is sent to the
+    /// model in short form (see `message::compacted`).
+    #[serde(default)]
+    pub stage_began_at: usize,
     /// The model server this run of the session talks to ("gpt-4.1 at https://…/v1"); set by
     /// the engine at start, not saved (a resumed session may use another).
     #[serde(skip)]
@@ -259,6 +263,7 @@ impl State {
             profile,
             environment_ok: false,
             model_in_use: None,
+            stage_began_at: 0,
             design: None,
             model_valid: false,
             iteration: 1,

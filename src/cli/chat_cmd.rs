@@ -55,6 +55,11 @@ pub struct ChatArgs {
     #[arg(long, value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u32).range(1..=20))]
     pub attempts: u32,
+    /// The model's context in tokens: earlier stages are always sent in short form, and this
+    /// stage's older long tool calls and results too when a request would not fit.
+    #[arg(long, value_name = "N", default_value_t = crate::agent::engine::DEFAULT_CONTEXT_TOKENS as u64,
+          value_parser = clap::value_parser!(u64).range(2_048..))]
+    pub context_tokens: u64,
 }
 
 /// Arguments of `demo`.
@@ -201,6 +206,7 @@ pub(crate) fn chat(
             return Ok(EXIT_UNREADABLE);
         }
     };
+    engine.set_context_tokens(usize::try_from(args.context_tokens).unwrap_or(usize::MAX));
     match repl::run(&mut engine) {
         Ok(repl::Ended::Normally) => Ok(EXIT_OK),
         Ok(repl::Ended::ModelUnusable(m)) => {

@@ -1,5 +1,6 @@
 //! The design document and how it is read.
 
+pub mod digest;
 mod load;
 mod model;
 pub mod names;

@@ -25,6 +25,8 @@ pub struct Report {
     pub complete: bool,
     /// The person stopped the replay with Ctrl-C (or SIGTERM).
     pub interrupted: bool,
+    /// Every request the session sent to the model, in order.
+    pub requests: Vec<crate::agent::message::ChatRequest>,
 }
 
 /// Load the script of a transcript file (or of transcript text, `name` naming it in errors).
@@ -52,6 +54,17 @@ pub fn replay<W: Write + Send>(
     o: engine::Options,
     out: W,
 ) -> Result<(Report, W), EngineError> {
+    replay_until(script, model_name, o, out, None)
+}
+
+/// [`replay`], stopping (without drift) once the session reaches stage `stop`.
+pub fn replay_until<W: Write + Send>(
+    script: Script,
+    model_name: &str,
+    o: engine::Options,
+    out: W,
+    stop: Option<crate::agent::session::Stage>,
+) -> Result<(Report, W), EngineError> {
     let model = Arc::new(ScriptedModel::new(model_name, script.replies));
     let drift_log = model.drift();
     let mut engine = Engine::start(model.clone(), o)?;
@@ -60,6 +73,7 @@ pub fn replay<W: Write + Send>(
     let mut drift = Vec::new();
     let signals = crate::os::interrupt::count();
     let mut interrupted = false;
+    let (stop_at, mut stopped_early) = (stop, false);
     for input in &script.inputs {
         ui.line(&format!("\nyou> {input}"));
         let e = engine.handle(input, &mut ui)?;
@@ -70,6 +84,10 @@ pub fn replay<W: Write + Send>(
         }
         end = Some(e);
         if stop {
+            break;
+        }
+        if Some(engine.state.stage) == stop_at {
+            stopped_early = true;
             break;
         }
     }
@@ -85,7 +103,7 @@ pub fn replay<W: Write + Send>(
                 .cloned(),
         );
         drift.extend(ui.answers.drift.iter().cloned());
-        if model.remaining() > 0 {
+        if model.remaining() > 0 && !stopped_early {
             drift.push(format!(
                 "{} recorded model answer(s) were never asked for",
                 model.remaining()
@@ -99,6 +117,7 @@ pub fn replay<W: Write + Send>(
         stage: engine.state.stage,
         complete: engine.state.complete,
         interrupted,
+        requests: model.requests(),
     };
     Ok((report, ui.printer.into_inner()))
 }

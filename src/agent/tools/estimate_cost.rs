@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{Context, Effect, Tool, ToolError, need_model};
 use crate::agent::session::{Stage, State};
@@ -80,7 +80,112 @@ impl Tool for EstimateCost {
                 .as_ref()
                 .map_or("?".to_string(), |b| usd(b.total))
         ));
-        serde_json::to_value(&priced)
-            .map_err(|e| ToolError::Fatal(format!("the estimate cannot be shown: {e}")))
+        Ok(summary(&priced))
+    }
+}
+
+/// Patterns named in the summary, costliest first.
+const LARGEST: usize = 5;
+
+/// What the model needs to talk about the cost, in dollars and cents: the totals against the
+/// budget, each table and index, the costliest patterns and the benchmark run. (The whole
+/// breakdown, every pattern with its units, is in Stage 2's document and `ddb-architect cost`;
+/// sent on every later request it would cost more tokens than the rest of the stage.)
+fn summary(p: &cost::Priced) -> Value {
+    let m = &p.monthly;
+    let usd = crate::cost::figures::usd;
+    let mut patterns: Vec<&crate::cost::PatternCost> = m.patterns.iter().collect();
+    patterns.sort_by_key(|p| std::cmp::Reverse(p.monthly_at_peak));
+    let largest: Vec<Value> = patterns
+        .iter()
+        .take(LARGEST)
+        .map(|c| {
+            json!({"id": c.id, "api": c.api, "table": c.table, "index": c.index,
+                   "monthly_at_peak": usd(c.monthly_at_peak),
+                   "share": format!("{}%", share(c.monthly_at_peak, m.requests_at_peak))})
+        })
+        .collect();
+    let targets: Vec<Value> = m
+        .targets
+        .iter()
+        .map(|t| {
+            json!({"table": t.table, "index": t.index,
+                   "monthly_at_peak": usd(t.monthly_at_peak),
+                   "monthly_at_average": usd(t.monthly_at_average)})
+        })
+        .collect();
+    let mut out = json!({
+        "design": p.design,
+        "prices": {"region": m.prices.region, "stand_in_for": m.prices.stand_in_for,
+                   "source": m.prices.source, "retrieved": m.prices.retrieved},
+        "monthly_usd": {
+            "budget": usd(m.budget),
+            "total_at_peak": usd(m.total_at_peak),
+            "total_at_average": usd(m.total_at_average),
+            "requests_at_peak": usd(m.requests_at_peak),
+            "storage": usd(m.storage_monthly),
+            "by_table_and_index": targets,
+            "costliest_patterns": largest,
+        },
+        "details": "Every pattern's units and cost: Stage 2's document (Monthly cost) and \
+                    `ddb-architect cost design.json`.",
+    });
+    if let Some(b) = &p.benchmark {
+        out["benchmark_run"] = json!({
+            "total_usd": usd(b.total),
+            "write_ops": b.write_ops,
+            "read_ops": b.read_ops,
+            "items": b.plan.items,
+            "read_seconds": b.plan.read_seconds,
+        });
+    }
+    out
+}
+
+/// `part` as a whole percentage of `whole`.
+fn share(part: Decimal, whole: Decimal) -> Decimal {
+    if whole.is_zero() {
+        return Decimal::ZERO;
+    }
+    (part * Decimal::ONE_HUNDRED / whole).round()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_names_totals_tables_and_the_costliest_patterns_in_cents() {
+        let text = include_str!("../../../examples/online-shop.json");
+        let design = crate::design::parse(text).expect("the example loads");
+        let priced = cost::run(&cost::Plan {
+            design,
+            region: None,
+            prices: None,
+            benchmark: Some(BenchShape::default()),
+        })
+        .expect("priced");
+        let s = summary(&priced);
+        let m = &s["monthly_usd"];
+        assert_eq!(
+            m["total_at_peak"],
+            crate::cost::figures::usd(priced.monthly.total_at_peak)
+        );
+        let largest = m["costliest_patterns"].as_array().expect("a list");
+        assert_eq!(largest.len(), LARGEST);
+        let top = priced
+            .monthly
+            .patterns
+            .iter()
+            .max_by_key(|p| p.monthly_at_peak)
+            .expect("patterns");
+        assert_eq!(largest[0]["id"], top.id.as_str());
+        assert_eq!(
+            m["by_table_and_index"].as_array().map(Vec::len),
+            Some(priced.monthly.targets.len())
+        );
+        // Dollars in cents, not 28-digit decimals.
+        let text = s.to_string();
+        assert!(!text.contains("0000000"), "{text}");
     }
 }

@@ -191,7 +191,64 @@ fn schema_of<T: JsonSchema>() -> Value {
         o.remove("title");
     }
     portable_patterns(&mut v);
+    compact(&mut v);
     v
+}
+
+/// The schema in fewer tokens, meaning the same to a model and to a validator: a `oneOf` of
+/// string constants becomes an `enum` (the constants' explanations, where they say more than
+/// the name, move into one description), and integer `format`s (`uint64`, which OpenAI's strict
+/// mode and some grammar converters refuse) are dropped beside their `minimum`. Every request
+/// carries the schemas of its stage, so this is paid on every turn.
+fn compact(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::Array(alternatives)) = o.get("oneOf")
+                && !alternatives.is_empty()
+                && alternatives.iter().all(|a| a["const"].is_string())
+            {
+                let names: Vec<Value> = alternatives.iter().map(|a| a["const"].clone()).collect();
+                let meanings: Vec<String> = alternatives
+                    .iter()
+                    .filter_map(|a| {
+                        let name = a["const"].as_str()?;
+                        let said = a["description"].as_str()?.trim().trim_end_matches('.');
+                        // "String." for "S" or "One-to-one." for "1:1" add nothing.
+                        (said.split_whitespace().count() > 2).then(|| format!("{name}: {said}"))
+                    })
+                    .collect();
+                o.remove("oneOf");
+                o.insert("type".into(), Value::from("string"));
+                o.insert("enum".into(), Value::Array(names));
+                if !meanings.is_empty() {
+                    let before = o
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .trim_end_matches('.')
+                        .to_string();
+                    let joined = meanings.join("; ");
+                    let text = if before.is_empty() {
+                        format!("{joined}.")
+                    } else {
+                        format!("{before} ({joined}).")
+                    };
+                    o.insert("description".into(), Value::from(text));
+                }
+            }
+            if o.get("format").and_then(Value::as_str).is_some_and(|f| {
+                f.starts_with("uint") || f.starts_with("int") || matches!(f, "double" | "float")
+            }) {
+                o.remove("format");
+            }
+            if let Some(Value::String(d)) = o.get_mut("description") {
+                *d = d.split_whitespace().collect::<Vec<_>>().join(" ");
+            }
+            o.values_mut().for_each(compact);
+        }
+        Value::Array(a) => a.iter_mut().for_each(compact),
+        _ => {}
+    }
 }
 
 /// Regular expressions in the subset every server's constrained decoding reads: llama.cpp's
@@ -333,6 +390,18 @@ impl ToolDef {
 /// Every tool as the model sees it.
 pub fn specs() -> Vec<ToolSpec> {
     TOOLS.iter().map(ToolDef::spec).collect()
+}
+
+/// The tools the model can use in `stage` (with the helpers usable in any), in the order of
+/// [`TOOLS`]: a request carries only these, so a small context is not spent on schemas the
+/// stage would refuse, and the list stays the same for the whole stage (a server's prompt
+/// cache holds).
+pub fn specs_for(stage: Stage) -> Vec<ToolSpec> {
+    TOOLS
+        .iter()
+        .filter(|t| t.stages.contains(&stage))
+        .map(ToolDef::spec)
+        .collect()
 }
 
 /// Stages from 0 to 5, for tools that may run in any.

@@ -106,9 +106,12 @@ impl Tool for ProposeDataModel {
         cx.state.model_valid = true;
         // Tables made for an earlier proposal count only while they match this one (the
         // ledger keeps each table's fingerprint); create_tables replaces them otherwise.
+        // The pictures are on the developer's screen already; the model hears that they are,
+        // not the pictures (they cost more tokens than the rest of the result).
         Ok(
             json!({"written": [docs::STAGE2_FILE, DESIGN_FILE], "warnings": findings(&report),
-                  "key_structures": pictures}),
+                  "shown_to_developer": format!(
+                      "the key structure of {} table(s), with sample items", pictures.len())}),
         )
     }
 }
