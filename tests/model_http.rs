@@ -26,6 +26,7 @@ fn endpoint(base: &str) -> Endpoint {
         max_wait: Duration::from_secs(60),
         stream: true,
         max_tokens: Some(4096),
+        strict_tools: false,
     }
 }
 
@@ -676,4 +677,76 @@ async fn an_ollama_answer_to_a_plain_request_reads_like_any_other() {
     e.api_key = None;
     let reply = complete(&OpenAiModel::new(e)).await.0.unwrap();
     assert_eq!(reply.tool_calls[0].name, "check_environment");
+}
+
+#[tokio::test]
+async fn strict_tools_send_closed_schemas_and_read_the_answers_back() {
+    let server = MockServer::start().await;
+    // A strict model sends every field: null for those it leaves out, maps as entry lists.
+    Mock::given(method("POST"))
+        .respond_with(sse(&[chunk(
+            call_delta(
+                0,
+                Some("s1"),
+                Some("propose_data_model"),
+                r#"{"tables":[],"targets":[{"key":"AP1","value":{"table":"Customers","index":null}}],"deviations":null}"#,
+            ),
+            Some("tool_calls"),
+        )]))
+        .mount(&server)
+        .await;
+    let mut e = endpoint(&server.uri());
+    e.strict_tools = true;
+    let model = OpenAiModel::new(e);
+    let mut req = request();
+    req.tools = ddb_architect::agent::tools::specs();
+    let (r, _, _) = complete_noting(&model, &req).await;
+    let reply = r.expect("answered");
+    assert_eq!(
+        serde_json::from_str::<Value>(&reply.tool_calls[0].arguments).unwrap(),
+        json!({"tables": [], "targets": {"AP1": {"table": "Customers"}}})
+    );
+    let sent: Value = server.received_requests().await.unwrap()[0]
+        .body_json()
+        .unwrap();
+    for tool in sent["tools"].as_array().unwrap() {
+        let f = &tool["function"];
+        assert_eq!(f["strict"], true, "{}", f["name"]);
+        strict_everywhere(&f["parameters"], &f["name"].to_string());
+    }
+}
+
+/// Every object closed with every property required; no keyword strict mode refuses; nothing
+/// beside a $ref.
+fn strict_everywhere(v: &Value, at: &str) {
+    match v {
+        Value::Object(o) => {
+            for refused in ["default", "minimum", "maximum", "format", "oneOf"] {
+                assert!(!o.contains_key(refused), "{at}: {refused} in {v}");
+            }
+            if o.contains_key("$ref") {
+                assert_eq!(o.len(), 1, "{at}: beside a $ref: {v}");
+            }
+            if let Some(Value::Object(props)) = o.get("properties") {
+                assert_eq!(o["additionalProperties"], false, "{at}: {v}");
+                let required: Vec<&str> = o["required"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect();
+                for k in props.keys() {
+                    assert!(required.contains(&k.as_str()), "{at}: {k} not required");
+                }
+            }
+            if let Some(a) = o.get("additionalProperties") {
+                assert_eq!(a, &Value::Bool(false), "{at}: a map in {v}");
+            }
+            for (k, x) in o {
+                strict_everywhere(x, &format!("{at}/{k}"));
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| strict_everywhere(x, at)),
+        _ => {}
+    }
 }

@@ -12,5 +12,6 @@ pub mod openai;
 pub mod prompts;
 pub mod scripted;
 pub mod session;
+pub mod strict;
 pub mod tools;
 pub mod transcript;

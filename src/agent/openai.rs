@@ -58,6 +58,8 @@ pub struct Endpoint {
     pub stream: bool,
     /// Most tokens of one answer (`max_tokens`); none sends no limit.
     pub max_tokens: Option<u32>,
+    /// Send tool schemas in OpenAI's strict mode (see `strict`).
+    pub strict_tools: bool,
 }
 
 impl Endpoint {
@@ -94,6 +96,7 @@ impl Endpoint {
             max_wait: Duration::from_secs(60),
             stream: true,
             max_tokens: Some(DEFAULT_MAX_TOKENS),
+            strict_tools: false,
         })
     }
 
@@ -234,8 +237,15 @@ impl OpenAiModel {
                 .tools
                 .iter()
                 .map(|t| {
-                    json!({"type": "function", "function": {
-                        "name": t.name, "description": t.description, "parameters": t.parameters}})
+                    if self.endpoint.strict_tools {
+                        json!({"type": "function", "function": {
+                            "name": t.name, "description": t.description, "strict": true,
+                            "parameters": super::strict::schema(&t.parameters).schema}})
+                    } else {
+                        json!({"type": "function", "function": {
+                            "name": t.name, "description": t.description,
+                            "parameters": t.parameters}})
+                    }
                 })
                 .collect();
         }
@@ -658,7 +668,7 @@ impl Model for OpenAiModel {
     ) -> BoxFuture<'a, Result<Reply, ModelError>> {
         Box::pin(async move {
             let mut events = events;
-            match self.answer(request, &mut events).await {
+            let answer = match self.answer(request, &mut events).await {
                 Err(e)
                     if wants_completion_tokens(&e)
                         && !self.completion_tokens_field.swap(true, Ordering::Relaxed) =>
@@ -670,7 +680,18 @@ impl Model for OpenAiModel {
                     self.answer(request, &mut events).await
                 }
                 other => other,
+            };
+            let mut reply = answer?;
+            if self.endpoint.strict_tools {
+                // Back from the strict shapes to the ones our parsers take.
+                for call in &mut reply.tool_calls {
+                    if let Some(spec) = request.tools.iter().find(|t| t.name == call.name) {
+                        let maps = super::strict::schema(&spec.parameters).maps;
+                        call.arguments = super::strict::arguments(&call.arguments, &maps);
+                    }
+                }
             }
+            Ok(reply)
         })
     }
 }

@@ -60,6 +60,10 @@ pub struct ChatArgs {
     #[arg(long, value_name = "N", default_value_t = crate::agent::engine::DEFAULT_CONTEXT_TOKENS as u64,
           value_parser = clap::value_parser!(u64).range(2_048..))]
     pub context_tokens: u64,
+    /// Send tool schemas in OpenAI's strict mode (closed objects, every field required or
+    /// null): the server then holds the model to them. For OpenAI and servers that copy it.
+    #[arg(long)]
+    pub strict_tools: bool,
 }
 
 /// Arguments of `demo`.
@@ -173,6 +177,7 @@ pub(crate) fn chat(
             e.stream = !args.no_stream;
             e.max_tokens = (args.max_tokens > 0).then_some(args.max_tokens);
             e.attempts = args.attempts;
+            e.strict_tools = args.strict_tools;
             e
         }
         Err(e) => {
