@@ -10,7 +10,7 @@ mod tokens;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for name in ["online-shop", "decline-then-redesign"] {
+    for name in ["online-shop", "decline-then-redesign", "step-by-step"] {
         let file = root.join(format!("transcripts/scripted/{name}.jsonl"));
         let scratch = std::env::temp_dir().join(format!("ddb-architect-tokens-{name}"));
         let measured = tokens::journey(&file, None, &scratch);

@@ -106,6 +106,38 @@ fn happy_path_journey_writes_every_deliverable_and_cleans_up() {
 }
 
 #[test]
+fn a_small_models_design_built_one_call_at_a_time_passes_the_same_checks() {
+    let dir = common::scratch("agent-steps");
+    let (report, out) = replay_file("step-by-step.jsonl", &dir);
+    assert!(report.drift.is_empty(), "drift: {:?}\n{out}", report.drift);
+    assert_eq!(report.stage, Stage::DataModel, "{out}");
+    let all = results(&dir);
+    // The pattern sent before its entity: the answer says what is missing, by name.
+    let first = all
+        .iter()
+        .find(|r| r["tool"] == "put_access_pattern")
+        .expect("a step");
+    let missing = first["content"]["still_missing"].to_string();
+    assert!(
+        missing.contains("which the draft does not have"),
+        "{missing}"
+    );
+    assert!(all.iter().all(|r| r["ok"] == true), "{out}");
+    // Every step request carried only small tools: no whole-document schema.
+    let text = std::fs::read_to_string(dir.join("transcript.jsonl")).unwrap();
+    assert!(text.contains("\"design_tools\":\"steps\""));
+    let state: State =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("session.json")).unwrap()).unwrap();
+    assert!(state.model_valid, "the drafted model passed every rule");
+    let expected = ddb_architect::design::load_file(&repo("examples/team-chat.json")).unwrap();
+    let built = state.design.expect("a design");
+    assert_eq!(built.tables, expected.tables);
+    assert_eq!(built.access_patterns, expected.access_patterns);
+    assert!(dir.join("Stage2_DataModel.md").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_model_that_breaks_the_rules_is_corrected_and_recovers() {
     let dir = common::scratch("agent-recovery");
     let (report, out) = replay_file("invalid-design-recovery.jsonl", &dir);

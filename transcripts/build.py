@@ -38,11 +38,14 @@ class Script:
     def approve(self, tool, yes):
         self.add("approval", {"tool": tool, "approved": yes})
 
-    def write(self, name, local=True):
+    def write(self, name, local=True, design_tools=None):
+        payload = {"tool": "ddb-architect", "model": "scripted", "source": "scripted",
+                   "local": local}
+        if design_tools:
+            payload["design_tools"] = design_tools
         with open(os.path.join(HERE, "scripted", name), "w") as f:
             f.write(json.dumps({"v": 1, "seq": 0, "ts": "2026-11-24T00:00:00Z", "type": "session",
-                                "payload": {"tool": "ddb-architect", "model": "scripted",
-                                            "source": "scripted", "local": local}}) + "\n")
+                                "payload": payload}) + "\n")
             for l in self.lines:
                 f.write(json.dumps(l) + "\n")
 
@@ -246,6 +249,55 @@ def aws_account():
     return s
 
 
+def step_by_step():
+    """A small model's session (`--design-tools steps`) on another domain, team chat: the
+    requirements and the data model built one small call at a time, one call per answer, with
+    a pattern sent before its entity and put right from what the tool says is missing."""
+    chat = json.load(open(os.path.join(HERE, "..", "examples", "team-chat.json")))
+    s = Script()
+    s.user("Hello! I want a DynamoDB design for our team chat app.")
+    s.say("Welcome. First a look at this machine.", ("check_environment", {}))
+    s.say("All set, and in local mode nothing costs money.")
+    s.user("yes")
+    s.say("Stage 1. What does the app do, what must it achieve, and what does it store?")
+    s.user("Workspaces hold channels; people post messages and react to them; we read the latest "
+           "messages of a channel and a person's mentions. Reads p95 under 25 ms, writes under "
+           "40 ms, budget $2000 a month. The entities and patterns are in the spec I sent.")
+    s.say("I'll set the application first.", ("set_app", chat["app"]))
+    patterns = [dict(p) for p in chat["access_patterns"]]
+    for p in patterns:
+        p.pop("target", None)
+    entities = chat["entities"]
+    # The first pattern arrives before its entity: the answer names what is missing.
+    first = patterns[0]
+    s.say(f"Now the access pattern {first['id']}.", ("put_access_pattern", first))
+    for e in entities:
+        s.say(f"Entity {e['name']}.", ("put_entity", e))
+    for r in chat.get("relationships", []):
+        s.say(f"The relationship {r['from']} to {r['to']}.", ("put_relationship", r))
+    for p in patterns[1:]:
+        s.say(f"Access pattern {p['id']}.", ("put_access_pattern", p))
+    s.say("Nothing is missing; recording the requirements.", ("finish_requirements", {}))
+    s.say("Stage1_DomainAndPatterns.md is written with the entity diagram.")
+    s.user("yes")
+    for i, t in enumerate(chat["tables"]):
+        serves = []
+        for p in chat["access_patterns"]:
+            target = p.get("target") or {}
+            if target.get("table") == t["name"]:
+                entry = {"pattern": p["id"]}
+                if target.get("index"):
+                    entry["index"] = target["index"]
+                serves.append(entry)
+        lead = "Stage 2. One table at a time, each with the patterns it serves. " if i == 0 else ""
+        s.say(f"{lead}Table {t['name']}.", ("put_table", {"table": t, "serves": serves}))
+    s.say("Every pattern has a home; checking the whole model.",
+          ("finish_data_model", {"deviations": chat.get("deviations", [])}))
+    s.say("Every rule passes. The monthly figure:", ("estimate_cost", {}))
+    s.say("Stage2_DataModel.md has the tables and the call behind every pattern.")
+    return s
+
+
 if __name__ == "__main__":
     h = happy()
     # The happy path approves every billable and destructive step.
@@ -256,3 +308,4 @@ if __name__ == "__main__":
     recovery().write("invalid-design-recovery.jsonl")
     redesign().write("decline-then-redesign.jsonl")
     aws_account().write("aws-account.jsonl", local=False)
+    step_by_step().write("step-by-step.jsonl", design_tools="steps")

@@ -9,7 +9,7 @@ python3 transcripts/build.py
 [ -f transcripts/online-shop.jsonl ] || cp transcripts/scripted/online-shop.jsonl transcripts/
 cargo build -q
 # aws-account.jsonl needs an AWS account (the tests use moto and the emulator): not recorded here.
-for script in transcripts/scripted/{online-shop,invalid-design-recovery,decline-then-redesign}.jsonl; do
+for script in transcripts/scripted/{online-shop,invalid-design-recovery,decline-then-redesign,step-by-step}.jsonl; do
   name=$(basename "$script")
   ws=$(mktemp -d)
   rmdir "$ws"

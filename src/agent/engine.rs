@@ -21,9 +21,14 @@ pub const DEFAULT_CONTEXT_TOKENS: usize = 32_768;
 /// Messages sent whole however long they are when a request would pass the context.
 const RECENT_MESSAGES: usize = 6;
 
-/// Most model requests in one turn: a model that keeps calling tools without ever answering is
-/// stopped here.
+/// Most model requests in one turn that make no progress: a model that keeps calling tools
+/// without ever answering is stopped here. A request whose step-by-step design call succeeded
+/// (put_entity, put_access_pattern, …) is progress, not counted: building a design one item at
+/// a time takes a request per item.
 pub const MAX_STEPS: usize = 16;
+
+/// Most model requests in one turn, progress or not.
+const MAX_REQUESTS: usize = 200;
 
 /// Why the engine could not go on (a model failure is not one: it is reported and the session
 /// continues).
@@ -268,6 +273,20 @@ impl Engine {
         self.context_tokens = tokens;
     }
 
+    /// Offer the model this way of building the design from now on.
+    pub fn set_design_tools(
+        &mut self,
+        way: super::session::DesignTools,
+    ) -> Result<(), EngineError> {
+        if self.state.design_tools != way {
+            self.state.design_tools = way;
+            self.transcript
+                .record("note", json!({"design_tools": way}))?;
+            self.save()?;
+        }
+        Ok(())
+    }
+
     /// Who answers.
     pub fn model_name(&self) -> String {
         self.model.describe()
@@ -373,13 +392,19 @@ impl Engine {
     fn request(&self) -> Result<ChatRequest, EngineError> {
         let system =
             prompts::system_prompt(&self.state).map_err(|e| EngineError::Prompt(e.to_string()))?;
+        let state_note =
+            prompts::session_state(&self.state).map_err(|e| EngineError::Prompt(e.to_string()))?;
         let build = |since: usize, keep: &[&str]| {
-            let compact = super::message::compacted(&self.state.messages, since, keep);
+            let compact = super::message::superseded(
+                &super::message::compacted(&self.state.messages, since, keep),
+                &tools::step_tools(),
+            );
             let mut messages = vec![Message::system(system.clone())];
             messages.extend(super::message::alternating(&compact));
+            super::message::append_to_latest_user(&mut messages, &state_note);
             ChatRequest {
                 messages,
-                tools: tools::specs_for(self.state.stage),
+                tools: tools::specs_for(self.state.stage, self.state.design_tools),
             }
         };
         let request = build(self.state.stage_began_at, carried_into(self.state.stage));
@@ -415,7 +440,11 @@ impl Engine {
 
     fn turn(&mut self, ui: &mut dyn Ui) -> Result<TurnEnd, EngineError> {
         let mut finished = false;
-        for _ in 0..MAX_STEPS {
+        let mut idle = 0;
+        for _ in 0..MAX_REQUESTS {
+            if idle >= MAX_STEPS {
+                break;
+            }
             let request = self.request()?;
             self.transcript.record(
                 "model_request",
@@ -474,7 +503,9 @@ impl Engine {
                 break;
             }
             let signals = crate::os::interrupt::count();
-            self.run_calls(&reply.tool_calls, signals, ui)?;
+            if self.run_calls(&reply.tool_calls, signals, ui)? == 0 {
+                idle += 1;
+            }
             self.save()?;
             if crate::os::interrupt::count() != signals {
                 ui.info("Stopped by Ctrl-C. The session is saved; say what you want next.");
@@ -525,16 +556,23 @@ impl Engine {
     /// Run a reply's tool calls in order. After a Ctrl-C (the signal count moved past
     /// `signals`) the remaining calls do not run, and the model hears why before the person
     /// says what next.
+    /// Returns how many step-by-step design calls succeeded (the turn's progress).
     fn run_calls(
         &mut self,
         calls: &[super::message::ToolCall],
         signals: u64,
         ui: &mut dyn Ui,
-    ) -> Result<(), EngineError> {
+    ) -> Result<usize, EngineError> {
+        let mut progress = 0;
         for call in calls {
             let content = if crate::os::interrupt::count() == signals {
-                self.call_tool(&call.id, &call.name, &call.arguments, false, ui)?
-                    .text()
+                let outcome = self.call_tool(&call.id, &call.name, &call.arguments, false, ui)?;
+                if outcome.ok
+                    && tools::find(&call.name).is_some_and(|t| t.family == tools::Family::Steps)
+                {
+                    progress += 1;
+                }
+                outcome.text()
             } else {
                 let skipped = super::executor::not_run();
                 self.transcript.record(
@@ -546,7 +584,7 @@ impl Engine {
             };
             self.state.messages.push(Message::tool(&call.id, content));
         }
-        Ok(())
+        Ok(progress)
     }
 
     fn call_tool(

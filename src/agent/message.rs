@@ -37,7 +37,7 @@ pub fn alternating(messages: &[Message]) -> Vec<Message> {
 }
 
 /// Longest tool-call argument or tool result of an earlier stage sent whole.
-const EARLIER_STAGE_CHARS: usize = 400;
+const EARLIER_STAGE_CHARS: usize = 160;
 
 /// The conversation with earlier stages' long tool calls and results (the messages before
 /// `since`) replaced by a short note: the stage's opening message carries a digest of what they
@@ -74,6 +74,54 @@ pub fn compacted(messages: &[Message], since: usize, keep: &[&str]) -> Vec<Messa
         .to_string();
     }
     out
+}
+
+/// The conversation with the results of `tools` shortened to what each call did (their
+/// `did`), all but the latest: each answers with the whole state of a draft, so only the latest
+/// is current. A design built one call at a time would otherwise resend every earlier state.
+pub fn superseded(messages: &[Message], tools: &[&str]) -> Vec<Message> {
+    let mut out = messages.to_vec();
+    let mut tool_of: BTreeMap<String, String> = BTreeMap::new();
+    for m in &out {
+        for c in &m.tool_calls {
+            tool_of.insert(c.id.clone(), c.name.clone());
+        }
+    }
+    let of_tools = |m: &Message| {
+        m.role == Role::Tool
+            && m.tool_call_id
+                .as_ref()
+                .and_then(|id| tool_of.get(id))
+                .is_some_and(|t| tools.contains(&t.as_str()))
+    };
+    let Some(latest) = out.iter().rposition(&of_tools) else {
+        return out;
+    };
+    for m in &mut out[..latest] {
+        if !of_tools(m) {
+            continue;
+        }
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&m.content) else {
+            continue;
+        };
+        if let Some(did) = v.get("did") {
+            m.content = serde_json::json!({"ok": v.get("ok"), "did": did}).to_string();
+        }
+    }
+    out
+}
+
+/// Add `note` to the latest user message, marked `[session state]` (or as a user message of
+/// its own when there is none yet).
+pub fn append_to_latest_user(messages: &mut Vec<Message>, note: &str) {
+    let text = format!("[session state]\n{}", note.trim_end());
+    match messages.iter_mut().rev().find(|m| m.role == Role::User) {
+        Some(m) => {
+            m.content.push_str("\n\n");
+            m.content.push_str(&text);
+        }
+        None => messages.push(Message::user(text)),
+    }
 }
 
 /// A request's size in tokens, estimated from its characters without a tokenizer: one token
@@ -503,6 +551,24 @@ mod alternation {
             ),
         ];
         let c = compacted(&m, 4, &["run_benchmark"]);
+        let steps = vec![
+            Message::assistant("", vec![ToolCall::new("s1", "put_entity", "{}")]),
+            Message::tool(
+                "s1",
+                r#"{"ok":true,"did":"added entity A","still_missing":["x"]}"#,
+            ),
+            Message::assistant("", vec![ToolCall::new("s2", "put_entity", "{}")]),
+            Message::tool(
+                "s2",
+                r#"{"ok":true,"did":"added entity B","still_missing":[]}"#,
+            ),
+        ];
+        let s = superseded(&steps, &["put_entity"]);
+        assert_eq!(s[1].content, r#"{"did":"added entity A","ok":true}"#);
+        assert_eq!(
+            s[3].content, steps[3].content,
+            "the latest state stays whole"
+        );
         assert_eq!(
             c.len(),
             m.len(),

@@ -114,6 +114,18 @@ pub struct RunRecord {
     pub partial: bool,
 }
 
+/// How the model builds the requirements and the data model.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DesignTools {
+    /// One call with the whole document (record_requirements, propose_data_model).
+    #[default]
+    Whole,
+    /// One small call per item (set_app, put_entity, put_access_pattern, put_table, …), for
+    /// models that cannot write a whole document in one tool call.
+    Steps,
+}
+
 /// Everything a session has done so far.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct State {
@@ -129,6 +141,12 @@ pub struct State {
     /// Stage 0 passed its checks.
     #[serde(default)]
     pub environment_ok: bool,
+    /// How the model builds the design: whole documents or step by step.
+    #[serde(default)]
+    pub design_tools: DesignTools,
+    /// The design being built step by step (`DesignTools::Steps`).
+    #[serde(default)]
+    pub draft: crate::agent::tools::Draft,
     /// Where the current stage's messages start in `messages`: what came before is sent to the
     /// model in short form (see `message::compacted`).
     #[serde(default)]
@@ -263,6 +281,8 @@ impl State {
             profile,
             environment_ok: false,
             model_in_use: None,
+            design_tools: DesignTools::default(),
+            draft: crate::agent::tools::Draft::default(),
             stage_began_at: 0,
             design: None,
             model_valid: false,
@@ -299,16 +319,27 @@ impl State {
             }
             Stage::Requirements => {
                 if self.design.is_none() {
-                    m.push(
-                        "the application, SLA, entities, relationships and access patterns \
-                         (record_requirements)"
+                    m.push(match self.design_tools {
+                        DesignTools::Whole => "the application, SLA, entities, relationships and \
+                             access patterns (record_requirements)"
                             .to_string(),
-                    );
+                        DesignTools::Steps => "the application, SLA, entities, relationships \
+                             and access patterns (set_app, put_entity, put_relationship, \
+                             put_access_pattern; then finish_requirements)"
+                            .to_string(),
+                    });
                 }
             }
             Stage::DataModel => {
                 if !self.model_valid {
-                    m.push("a data model with no rule errors (propose_data_model)".to_string());
+                    m.push(match self.design_tools {
+                        DesignTools::Whole => {
+                            "a data model with no rule errors (propose_data_model)".to_string()
+                        }
+                        DesignTools::Steps => "a data model with no rule errors (put_table for \
+                             each table; then finish_data_model)"
+                            .to_string(),
+                    });
                 }
             }
             Stage::Benchmark => {

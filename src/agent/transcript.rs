@@ -388,6 +388,8 @@ pub struct Script {
     pub replies: Vec<(Option<Fingerprint>, Reply)>,
     /// Each approval answer: the tool and yes or no.
     pub approvals: Vec<(String, bool)>,
+    /// How the recorded session built its design (its session record says; whole if not).
+    pub design_tools: crate::agent::session::DesignTools,
 }
 
 /// Extract the replayable parts of a transcript, checking that every tool call was answered.
@@ -424,6 +426,10 @@ pub fn script(path: &Path, envelopes: &[Envelope]) -> Result<Script, TranscriptE
             "tool_result" => {
                 let id = p["call_id"].as_str().unwrap_or_default();
                 open_calls.retain(|c| c != id);
+            }
+            "session" | "note" if p.get("design_tools").is_some() => {
+                s.design_tools = serde_json::from_value(p["design_tools"].clone())
+                    .map_err(|x| bad(e.seq, format!("design_tools: {x}")))?;
             }
             "approval" => s.approvals.push((
                 p["tool"].as_str().unwrap_or_default().to_string(),

@@ -64,6 +64,10 @@ pub struct ChatArgs {
     /// null): the server then holds the model to them. For OpenAI and servers that copy it.
     #[arg(long)]
     pub strict_tools: bool,
+    /// How the model builds the requirements and the data model: `whole` documents in one call
+    /// each, or `steps` — one small call per entity, access pattern or table, for small models.
+    #[arg(long, value_enum, value_name = "WAY", default_value = "whole")]
+    pub design_tools: crate::agent::session::DesignTools,
 }
 
 /// Arguments of `demo`.
@@ -212,6 +216,10 @@ pub(crate) fn chat(
         }
     };
     engine.set_context_tokens(usize::try_from(args.context_tokens).unwrap_or(usize::MAX));
+    if let Err(e) = engine.set_design_tools(args.design_tools) {
+        writeln!(err, "error: {e}")?;
+        return Ok(EXIT_UNREADABLE);
+    }
     match repl::run(&mut engine) {
         Ok(repl::Ended::Normally) => Ok(EXIT_OK),
         Ok(repl::Ended::ModelUnusable(m)) => {

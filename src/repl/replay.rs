@@ -68,6 +68,7 @@ pub fn replay_until<W: Write + Send>(
     let model = Arc::new(ScriptedModel::new(model_name, script.replies));
     let drift_log = model.drift();
     let mut engine = Engine::start(model.clone(), o)?;
+    engine.set_design_tools(script.design_tools)?;
     let mut ui = RecordedUi::recorded(out, script.approvals);
     let mut end = None;
     let mut drift = Vec::new();

@@ -67,6 +67,19 @@ pub fn measure(bpe: &CoreBPE, stage: Stage, r: &ChatRequest) -> Measured {
 /// Replay `transcript` (a recording in this repository) in a scratch workspace until the
 /// session reaches `stop` (or the end), and measure every request it sent.
 pub fn journey(transcript: &Path, stop: Option<Stage>, scratch: &Path) -> Vec<Measured> {
+    let bpe = tiktoken_rs::o200k_base().expect("the o200k tokenizer");
+    requests(transcript, stop, scratch)
+        .iter()
+        .map(|(stage, r)| measure(&bpe, *stage, r))
+        .collect()
+}
+
+/// Every request a replay of `transcript` sends, with the stage it was sent in.
+pub fn requests(
+    transcript: &Path,
+    stop: Option<Stage>,
+    scratch: &Path,
+) -> Vec<(Stage, ChatRequest)> {
     let text = std::fs::read_to_string(transcript).expect("the recording");
     let script = replay::load_script(transcript, &text).expect("a readable recording");
     let _ = std::fs::remove_dir_all(scratch);
@@ -99,13 +112,6 @@ pub fn journey(transcript: &Path, stop: Option<Stage>, scratch: &Path) -> Vec<Me
         report.requests.len(),
         "one record per request"
     );
-    let bpe = tiktoken_rs::o200k_base().expect("the o200k tokenizer");
-    let measured = report
-        .requests
-        .iter()
-        .zip(stages)
-        .map(|(r, stage)| measure(&bpe, stage, r))
-        .collect();
     let _ = std::fs::remove_dir_all(scratch);
-    measured
+    stages.into_iter().zip(report.requests).collect()
 }

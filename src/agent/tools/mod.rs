@@ -9,6 +9,7 @@ mod clean_up;
 mod context;
 mod create_tables;
 mod deploy_function;
+mod draft;
 mod estimate_cost;
 mod export_scripts;
 mod finish_session;
@@ -26,6 +27,10 @@ pub use clean_up::CleanUp;
 pub use context::Context;
 pub use create_tables::CreateTables;
 pub use deploy_function::DeployFunction;
+pub use draft::{
+    Draft, FinishDataModel, FinishRequirements, PutAccessPattern, PutEntity, PutRelationship,
+    PutTable, RemoveDraftItem, SetApp,
+};
 pub use estimate_cost::EstimateCost;
 pub use export_scripts::ExportScripts;
 pub use finish_session::FinishSession;
@@ -35,7 +40,7 @@ pub use run_benchmark::{MAX_AGENT_ITEMS, RunBenchmark};
 pub use write_analysis::WriteAnalysis;
 
 use super::message::ToolSpec;
-use super::session::{Stage, State};
+use super::session::{DesignTools, Stage, State};
 
 /// What a call may do, which decides whether a person is asked first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +51,17 @@ pub enum Effect {
     Billable,
     /// Deletes: shows what goes and asks.
     Destructive,
+}
+
+/// Which way of building the design a tool belongs to: the model is offered one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Every session.
+    Any,
+    /// The whole-document calls (record_requirements, propose_data_model).
+    Whole,
+    /// The step-by-step calls (set_app, put_entity, … finish_data_model).
+    Steps,
 }
 
 /// Why a call failed, sorted by who can act on it.
@@ -140,6 +156,8 @@ pub trait Tool {
     const STAGES: &'static [Stage];
     /// What it may do.
     const EFFECT: Effect;
+    /// The way of building the design it belongs to.
+    const FAMILY: Family = Family::Any;
 
     /// What must be true of the session first (decided without asking or acting).
     fn check(_state: &State, _args: &Self::Args) -> Result<(), ToolError> {
@@ -166,6 +184,8 @@ pub struct ToolDef {
     pub stages: &'static [Stage],
     /// What it may do.
     pub effect: Effect,
+    /// The way of building the design it belongs to.
+    pub family: Family,
     schema: fn() -> Value,
     check: fn(&State, Value, bool) -> Result<(), ToolError>,
     run: fn(&mut Context<'_>, Value, bool) -> Result<Value, ToolError>,
@@ -177,6 +197,7 @@ const fn def<T: Tool>() -> ToolDef {
         description: T::DESCRIPTION,
         stages: T::STAGES,
         effect: T::EFFECT,
+        family: T::FAMILY,
         schema: schema_of::<T::Args>,
         check: check_of::<T>,
         run: run_of::<T>,
@@ -348,6 +369,14 @@ pub const TOOLS: &[ToolDef] = &[
     def::<ExportScripts>(),
     def::<CleanUp>(),
     def::<FinishSession>(),
+    def::<SetApp>(),
+    def::<PutEntity>(),
+    def::<PutRelationship>(),
+    def::<PutAccessPattern>(),
+    def::<PutTable>(),
+    def::<RemoveDraftItem>(),
+    def::<FinishRequirements>(),
+    def::<FinishDataModel>(),
 ];
 
 /// The tool called `name`.
@@ -392,15 +421,28 @@ pub fn specs() -> Vec<ToolSpec> {
     TOOLS.iter().map(ToolDef::spec).collect()
 }
 
-/// The tools the model can use in `stage` (with the helpers usable in any), in the order of
-/// [`TOOLS`]: a request carries only these, so a small context is not spent on schemas the
-/// stage would refuse, and the list stays the same for the whole stage (a server's prompt
-/// cache holds).
-pub fn specs_for(stage: Stage) -> Vec<ToolSpec> {
+/// The tools the model can use in `stage` (with the helpers usable in any) when it builds the
+/// design `way`, in the order of [`TOOLS`]: a request carries only these, so a small context
+/// is not spent on schemas the stage would refuse, and the list stays the same for the whole
+/// stage (a server's prompt cache holds).
+pub fn specs_for(stage: Stage, way: DesignTools) -> Vec<ToolSpec> {
+    let family = match way {
+        DesignTools::Whole => Family::Whole,
+        DesignTools::Steps => Family::Steps,
+    };
     TOOLS
         .iter()
-        .filter(|t| t.stages.contains(&stage))
+        .filter(|t| t.stages.contains(&stage) && (t.family == Family::Any || t.family == family))
         .map(ToolDef::spec)
+        .collect()
+}
+
+/// The names of the step-by-step design tools.
+pub fn step_tools() -> Vec<&'static str> {
+    TOOLS
+        .iter()
+        .filter(|t| t.family == Family::Steps)
+        .map(|t| t.name)
         .collect()
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{Context, Effect, Tool, ToolError, findings};
 use crate::agent::session::{DESIGN_FILE, Stage, State};
-use crate::design::{Deviation, Table, Target};
+use crate::design::{Design, Deviation, Table, Target};
 use crate::render::docs;
 use crate::rules::{self, Severity};
 
@@ -36,6 +36,7 @@ impl Tool for ProposeDataModel {
         Stage2_DataModel.md.";
     const STAGES: &'static [Stage] = &[Stage::DataModel];
     const EFFECT: Effect = Effect::ReadOnly;
+    const FAMILY: super::Family = super::Family::Whole;
 
     fn check(state: &State, _: &Self) -> Result<(), ToolError> {
         if state.design.is_none() {
@@ -76,42 +77,50 @@ impl Tool for ProposeDataModel {
         for p in &mut design.access_patterns {
             p.target = a.targets.get(&p.id).cloned();
         }
-        let report = rules::check(&design);
-        cx.state.note_raised(&report);
-        if !report.is_valid() {
-            return Err(ToolError::fixable(
-                "rules",
-                format!(
-                    "the data model breaks {} rule(s); nothing was saved. Fix each finding and \
-                     propose again: {}",
-                    report.count(Severity::Error),
-                    findings(&report)
-                ),
-                "Fix each finding and propose the data model again.",
-            ));
-        }
-        let doc = docs::stage2(&design).map_err(|e| ToolError::file(e.to_string()))?;
-        let path = cx.write(docs::STAGE2_FILE, &doc)?;
-        cx.save_design(&design)?;
-        cx.ui.info(&format!("wrote {}", path.display()));
-        let pictures: Vec<String> = design
-            .tables
-            .iter()
-            .map(|t| docs::key_picture(&design, t))
-            .collect();
-        for l in pictures.iter().flat_map(|p| p.lines()) {
-            cx.ui.info(l);
-        }
-        cx.state.design = Some(design);
-        cx.state.model_valid = true;
-        // Tables made for an earlier proposal count only while they match this one (the
-        // ledger keeps each table's fingerprint); create_tables replaces them otherwise.
-        // The pictures are on the developer's screen already; the model hears that they are,
-        // not the pictures (they cost more tokens than the rest of the result).
-        Ok(
-            json!({"written": [docs::STAGE2_FILE, DESIGN_FILE], "warnings": findings(&report),
-                  "shown_to_developer": format!(
-                      "the key structure of {} table(s), with sample items", pictures.len())}),
-        )
+        propose(cx, design)
     }
+}
+
+/// Check a data model (the design with its tables and targets) against the rules and, when it
+/// passes, save it: Stage 2's document, design.json, the key pictures on the person's screen.
+pub(super) fn propose(cx: &mut Context<'_>, design: Design) -> Result<Value, ToolError> {
+    let report = rules::check(&design);
+    cx.state.note_raised(&report);
+    if !report.is_valid() {
+        return Err(ToolError::fixable(
+            "rules",
+            format!(
+                "the data model breaks {} rule(s); nothing was saved. Fix each finding and \
+                 propose again: {}",
+                report.count(Severity::Error),
+                findings(&report)
+            ),
+            "Fix each finding and propose the data model again.",
+        ));
+    }
+    let doc = docs::stage2(&design).map_err(|e| ToolError::file(e.to_string()))?;
+    let path = cx.write(docs::STAGE2_FILE, &doc)?;
+    cx.save_design(&design)?;
+    cx.ui.info(&format!("wrote {}", path.display()));
+    let pictures: Vec<String> = design
+        .tables
+        .iter()
+        .map(|t| docs::key_picture(&design, t))
+        .collect();
+    for l in pictures.iter().flat_map(|p| p.lines()) {
+        cx.ui.info(l);
+    }
+    cx.state.design = Some(design);
+    // The step tools start again from what is now recorded.
+    cx.state.draft = super::Draft::default();
+    cx.state.model_valid = true;
+    // Tables made for an earlier proposal count only while they match this one (the
+    // ledger keeps each table's fingerprint); create_tables replaces them otherwise.
+    // The pictures are on the developer's screen already; the model hears that they are,
+    // not the pictures (they cost more tokens than the rest of the result).
+    Ok(
+        json!({"written": [docs::STAGE2_FILE, DESIGN_FILE], "warnings": findings(&report),
+              "shown_to_developer": format!(
+                  "the key structure of {} table(s), with sample items", pictures.len())}),
+    )
 }

@@ -34,9 +34,18 @@ impl Tool for RecordRequirements {
         Stage1_DomainAndPatterns.md. Calling it again replaces them and clears the data model.";
     const STAGES: &'static [Stage] = &[Stage::Requirements, Stage::DataModel];
     const EFFECT: Effect = Effect::ReadOnly;
+    const FAMILY: super::Family = super::Family::Whole;
 
     fn call(cx: &mut Context<'_>, a: Self) -> Result<Value, ToolError> {
-        let design = Design {
+        record(cx, a.into_design())
+    }
+}
+
+impl RecordRequirements {
+    /// The requirements as a design without tables (targets cleared: they belong to Stage 2).
+    pub(super) fn into_design(self) -> Design {
+        let a = self;
+        Design {
             format: 1,
             app: a.app,
             entities: a.entities,
@@ -52,32 +61,39 @@ impl Tool for RecordRequirements {
             tables: Vec::new(),
             deviations: Vec::new(),
             benchmark: None,
-        };
-        let report = rules::check(&design);
-        if !report.is_valid() {
-            return Err(ToolError::fixable(
-                "rules",
-                format!(
-                    "the requirements break {} rule(s); nothing was recorded: {}",
-                    report.count(Severity::Error),
-                    findings(&report)
-                ),
-                "Fix each finding and record the requirements again.",
-            ));
         }
-        let doc = docs::stage1(&design).map_err(|e| ToolError::file(e.to_string()))?;
-        let path = cx.write(docs::STAGE1_FILE, &doc)?;
-        cx.save_design(&design)?;
-        cx.ui.info(&format!("wrote {}", path.display()));
-        let diagram = docs::er_diagram(&design);
-        for l in diagram.lines() {
-            cx.ui.info(l);
-        }
-        cx.state.design = Some(design);
-        cx.state.model_valid = false;
-        Ok(
-            json!({"written": [docs::STAGE1_FILE, DESIGN_FILE], "warnings": findings(&report),
-                  "entity_diagram": diagram}),
-        )
     }
+}
+
+/// Check requirements against the rules and, when they pass, record them: Stage 1's document,
+/// design.json, the session's design (any data model cleared).
+pub(super) fn record(cx: &mut Context<'_>, design: Design) -> Result<Value, ToolError> {
+    let report = rules::check(&design);
+    if !report.is_valid() {
+        return Err(ToolError::fixable(
+            "rules",
+            format!(
+                "the requirements break {} rule(s); nothing was recorded: {}",
+                report.count(Severity::Error),
+                findings(&report)
+            ),
+            "Fix each finding and record the requirements again.",
+        ));
+    }
+    let doc = docs::stage1(&design).map_err(|e| ToolError::file(e.to_string()))?;
+    let path = cx.write(docs::STAGE1_FILE, &doc)?;
+    cx.save_design(&design)?;
+    cx.ui.info(&format!("wrote {}", path.display()));
+    let diagram = docs::er_diagram(&design);
+    for l in diagram.lines() {
+        cx.ui.info(l);
+    }
+    cx.state.design = Some(design);
+    // The step tools start again from what is now recorded.
+    cx.state.draft = super::Draft::default();
+    cx.state.model_valid = false;
+    Ok(
+        json!({"written": [docs::STAGE1_FILE, DESIGN_FILE], "warnings": findings(&report),
+              "entity_diagram": diagram}),
+    )
 }
