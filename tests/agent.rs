@@ -788,3 +788,77 @@ fn a_request_over_the_context_leaves_out_this_stages_older_long_calls() {
     assert!(!tight.contains(&"x".repeat(100)), "{tight}");
     assert!(tight.contains("omitted"), "{tight}");
 }
+
+#[test]
+fn step_tools_refuse_what_the_draft_cannot_take_and_say_what_is_missing() {
+    let dir = common::scratch("agent-steps-refusals");
+    let model = Arc::new(ScriptedModel::new(
+        "steps",
+        vec![
+            reply("Checking.", &[("check_environment", "{}")]),
+            reply("Ready.", &[]),
+            reply(
+                "Trying things.",
+                &[
+                    ("finish_requirements", "{}"),
+                    (
+                        "put_table",
+                        r#"{"table": {"name": "Notes", "purpose": "Notes by id",
+                            "entities": ["Note"],
+                            "partition_key": {"name": "NoteId", "type": "S"}}}"#,
+                    ),
+                    (
+                        "remove_draft_item",
+                        r#"{"kind": "entity", "name": "Ghost"}"#,
+                    ),
+                    (
+                        "put_entity",
+                        r#"{"name": "Note", "identity": ["NoteId"], "item_count": 10,
+                            "attributes": [{"name": "NoteId", "type": "S", "bytes": 26,
+                                            "source": "guess"}]}"#,
+                    ),
+                    ("remove_draft_item", r#"{"kind": "entity", "name": "Note"}"#),
+                ],
+            ),
+            reply("Noted.", &[]),
+        ],
+    ));
+    let mut engine = Engine::start(model, options(&dir)).unwrap();
+    engine
+        .set_design_tools(ddb_architect::agent::session::DesignTools::Steps)
+        .unwrap();
+    let mut ui = TestUi {
+        lines: Vec::new(),
+        approve: true,
+    };
+    engine.handle("hello", &mut ui).unwrap();
+    engine.handle("yes", &mut ui).unwrap();
+    assert_eq!(engine.state.stage, Stage::Requirements);
+    let all = results(&dir);
+    let step = |i: usize| {
+        all[i]["content"]["step"]
+            .as_str()
+            .unwrap_or("ok")
+            .to_string()
+    };
+    // [check_environment, finish (empty draft), put_table (Stage 2 only), remove (absent),
+    //  put_entity, remove (present)]
+    assert_eq!(
+        (1..6).map(step).collect::<Vec<_>>(),
+        ["precondition", "stage", "schema", "ok", "ok"],
+        "{all:#?}"
+    );
+    let finish = all[1]["content"]["error"].as_str().unwrap();
+    assert!(
+        finish.contains("set_app") && finish.contains("put_entity"),
+        "{finish}"
+    );
+    let put = &all[4]["content"];
+    assert_eq!(put["did"], "added entity Note");
+    assert!(
+        put["still_missing"].to_string().contains("set_app"),
+        "{put}"
+    );
+    assert_eq!(all[5]["content"]["draft"]["entities"], 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

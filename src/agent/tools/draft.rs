@@ -375,9 +375,15 @@ impl Tool for RemoveDraftItem {
             d.tables.len(),
         );
         if before == after {
+            let kind = match a.kind {
+                ItemKind::Entity => "entity",
+                ItemKind::Relationship => "relationship",
+                ItemKind::AccessPattern => "access pattern",
+                ItemKind::Table => "table",
+            };
             return Err(ToolError::argument(format!(
-                "the draft has no {:?} named {}",
-                a.kind, a.name
+                "the draft has no {kind} named {}",
+                a.name
             )));
         }
         Ok(progress(cx.state, format!("removed {}", a.name)))
