@@ -65,9 +65,10 @@ pub struct ChatArgs {
     #[arg(long)]
     pub strict_tools: bool,
     /// How the model builds the requirements and the data model: `whole` documents in one call
-    /// each, or `steps` — one small call per entity, access pattern or table, for small models.
-    #[arg(long, value_enum, value_name = "WAY", default_value = "whole")]
-    pub design_tools: crate::agent::session::DesignTools,
+    /// each (a new session's default), or `steps` — one small call per entity, access pattern
+    /// or table, for small models. A resumed session keeps its own unless this is given.
+    #[arg(long, value_enum, value_name = "WAY")]
+    pub design_tools: Option<crate::agent::session::DesignTools>,
 }
 
 /// Arguments of `demo`.
@@ -216,7 +217,9 @@ pub(crate) fn chat(
         }
     };
     engine.set_context_tokens(usize::try_from(args.context_tokens).unwrap_or(usize::MAX));
-    if let Err(e) = engine.set_design_tools(args.design_tools) {
+    if let Some(way) = args.design_tools
+        && let Err(e) = engine.set_design_tools(way)
+    {
         writeln!(err, "error: {e}")?;
         return Ok(EXIT_UNREADABLE);
     }
