@@ -449,6 +449,14 @@ mod tests {
         }
     }
 
+    /// Each call as (id, name, arguments).
+    fn calls(r: &Reply) -> Vec<(&str, &str, &str)> {
+        r.tool_calls
+            .iter()
+            .map(|c| (c.id.as_str(), c.name.as_str(), c.arguments.as_str()))
+            .collect()
+    }
+
     fn unindexed(id: Option<&str>, name: Option<&str>, args: Option<&str>) -> Delta {
         Delta::ToolCall {
             index: None,
@@ -466,12 +474,8 @@ mod tests {
         a.push(unindexed(None, None, Some(":1}")));
         a.push(unindexed(Some("b"), Some("y"), Some("{}")));
         a.push(unindexed(Some("b"), None, None));
-        let r = a.finish();
         assert_eq!(
-            r.tool_calls
-                .iter()
-                .map(|c| (c.id.as_str(), c.name.as_str(), c.arguments.as_str()))
-                .collect::<Vec<_>>(),
+            calls(&a.finish()),
             vec![("a", "x", "{\"k\":1}"), ("b", "y", "{}")]
         );
     }
@@ -500,12 +504,8 @@ mod tests {
         let mut a = Assembler::new();
         a.push(part(0, Some("a"), Some("x"), Some("{}")));
         a.push(part(0, Some("b"), Some("y"), Some("{\"k\":1}")));
-        let r = a.finish();
         assert_eq!(
-            r.tool_calls
-                .iter()
-                .map(|c| (c.id.as_str(), c.name.as_str(), c.arguments.as_str()))
-                .collect::<Vec<_>>(),
+            calls(&a.finish()),
             vec![("a", "x", "{}"), ("b", "y", "{\"k\":1}")]
         );
     }

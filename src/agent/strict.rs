@@ -70,19 +70,7 @@ fn convert(v: &mut Value, path: &mut Vec<String>, maps: &mut Vec<Vec<String>>) {
         }
     }
     if !notes.is_empty() {
-        let d = o
-            .get("description")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .trim_end_matches('.')
-            .to_string();
-        let joined = notes.join(", ");
-        let text = if d.is_empty() {
-            format!("{joined}.")
-        } else {
-            format!("{d} ({joined}).")
-        };
-        o.insert("description".into(), Value::from(text));
+        super::tools::annotate(o, &notes.join(", "));
     }
     // A map: sent as a list of entries.
     if let Some(value_schema) = o

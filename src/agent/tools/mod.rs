@@ -242,19 +242,7 @@ fn compact(v: &mut Value) {
                 o.insert("type".into(), Value::from("string"));
                 o.insert("enum".into(), Value::Array(names));
                 if !meanings.is_empty() {
-                    let before = o
-                        .get("description")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .trim_end_matches('.')
-                        .to_string();
-                    let joined = meanings.join("; ");
-                    let text = if before.is_empty() {
-                        format!("{joined}.")
-                    } else {
-                        format!("{before} ({joined}).")
-                    };
-                    o.insert("description".into(), Value::from(text));
+                    annotate(o, &meanings.join("; "));
                 }
             }
             if o.get("format").and_then(Value::as_str).is_some_and(|f| {
@@ -270,6 +258,22 @@ fn compact(v: &mut Value) {
         Value::Array(a) => a.iter_mut().for_each(compact),
         _ => {}
     }
+}
+
+/// A schema's description with `extra` added in brackets ("Read consistency (strong: …).").
+pub(crate) fn annotate(o: &mut serde_json::Map<String, Value>, extra: &str) {
+    let before = o
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim_end_matches('.')
+        .to_string();
+    let text = if before.is_empty() {
+        format!("{extra}.")
+    } else {
+        format!("{before} ({extra}).")
+    };
+    o.insert("description".into(), Value::from(text));
 }
 
 /// Regular expressions in the subset every server's constrained decoding reads: llama.cpp's
