@@ -162,3 +162,32 @@ fn another_format_version_is_refused_before_field_checks() {
         other => panic!("expected a format error, got {other:?}"),
     }
 }
+
+#[test]
+fn a_design_may_leave_out_consistency_and_source_and_gets_the_defaults() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/online-shop.json"),
+    )
+    .expect("the example");
+    let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    for p in v["access_patterns"].as_array_mut().expect("patterns") {
+        p.as_object_mut().expect("object").remove("consistency");
+    }
+    for e in v["entities"].as_array_mut().expect("entities") {
+        for a in e["attributes"].as_array_mut().expect("attributes") {
+            a.as_object_mut().expect("object").remove("source");
+        }
+    }
+    let d = ddb_architect::design::parse(&v.to_string()).expect("still a design");
+    assert!(
+        d.access_patterns
+            .iter()
+            .all(|p| p.consistency == ddb_architect::design::Consistency::Eventual)
+    );
+    assert!(
+        d.entities
+            .iter()
+            .flat_map(|e| &e.attributes)
+            .all(|a| a.source == ddb_architect::design::Estimate::Guess)
+    );
+}

@@ -108,7 +108,8 @@ pub struct Attribute {
     /// Largest expected value, in bytes, when it differs from the typical size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_bytes: Option<u64>,
-    /// Whether the size came from the user or is a guess.
+    /// Whether the size came from the user or is a guess (default: guess).
+    #[serde(default)]
     pub source: Estimate,
     /// How many distinct values the attribute takes across all items, if known. Used to spot
     /// hot partitions when the attribute is a partition key.
@@ -174,12 +175,14 @@ impl AttributeType {
 }
 
 /// Where a number came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Estimate {
     /// The user gave it.
     User,
-    /// We guessed it; confirm before relying on it.
+    /// We guessed it; confirm before relying on it (the default: a size nobody confirmed is a
+    /// guess).
+    #[default]
     Guess,
 }
 
@@ -255,7 +258,9 @@ pub struct AccessPattern {
     pub entity: String,
     /// The values the application knows when it makes the call.
     pub key_criteria: Vec<KeyCriterion>,
-    /// Read consistency (writes are always strong).
+    /// Read consistency (default: eventual, as DynamoDB reads by default; writes are always
+    /// strong).
+    #[serde(default)]
     pub consistency: Consistency,
     /// Requests per second at peak.
     pub peak_rps: Decimal,
@@ -435,12 +440,13 @@ impl Condition {
 }
 
 /// Read consistency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Consistency {
     /// Strongly consistent: 1 read unit per 4 KB.
     Strong,
-    /// Eventually consistent: half the cost of a strong read.
+    /// Eventually consistent: half the cost of a strong read (DynamoDB's default for reads).
+    #[default]
     Eventual,
 }
 
