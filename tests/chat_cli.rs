@@ -368,7 +368,12 @@ async fn ctrl_c_cancels_the_answer_and_the_session_goes_on() {
     let body: Value = server.received_requests().await.unwrap()[0]
         .body_json()
         .unwrap();
-    assert_eq!(body["messages"][1]["content"], "first line\nsecond line");
+    // The person's two lines as one message (the session's state follows them, marked).
+    let said = body["messages"][1]["content"].as_str().unwrap_or_default();
+    assert!(
+        said.starts_with("first line\nsecond line\n\n[session state]\n"),
+        "{said}"
+    );
     let _ = std::fs::remove_dir_all(&ws);
 }
 
