@@ -46,10 +46,9 @@ const EARLIER_STAGE_CHARS: usize = 160;
 pub fn compacted(messages: &[Message], since: usize, keep: &[&str]) -> Vec<Message> {
     let mut out = messages.to_vec();
     let since = since.min(out.len());
-    let mut tool_of: BTreeMap<String, String> = BTreeMap::new();
+    let tool_of = tool_names(messages);
     for m in &mut out[..since] {
         for c in &mut m.tool_calls {
-            tool_of.insert(c.id.clone(), c.name.clone());
             if c.arguments.len() > EARLIER_STAGE_CHARS {
                 c.arguments = serde_json::json!({
                     "omitted": format!("{} characters sent earlier", c.arguments.len())
@@ -76,17 +75,21 @@ pub fn compacted(messages: &[Message], since: usize, keep: &[&str]) -> Vec<Messa
     out
 }
 
+/// The tool each call id names, over every assistant message.
+fn tool_names(messages: &[Message]) -> BTreeMap<String, String> {
+    messages
+        .iter()
+        .flat_map(|m| &m.tool_calls)
+        .map(|c| (c.id.clone(), c.name.clone()))
+        .collect()
+}
+
 /// The conversation with the results of `tools` shortened to what each call did (their
 /// `did`), all but the latest: each answers with the whole state of a draft, so only the latest
 /// is current. A design built one call at a time would otherwise resend every earlier state.
 pub fn superseded(messages: &[Message], tools: &[&str]) -> Vec<Message> {
     let mut out = messages.to_vec();
-    let mut tool_of: BTreeMap<String, String> = BTreeMap::new();
-    for m in &out {
-        for c in &m.tool_calls {
-            tool_of.insert(c.id.clone(), c.name.clone());
-        }
-    }
+    let tool_of = tool_names(messages);
     let of_tools = |m: &Message| {
         m.role == Role::Tool
             && m.tool_call_id

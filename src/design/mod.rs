@@ -31,6 +31,18 @@ pub fn fingerprint(text: &str) -> String {
 }
 
 impl Design {
+    /// The requirements alone: no tables, deviations or targets (what Stage 1 records).
+    pub fn requirements(&self) -> Design {
+        let mut r = self.clone();
+        r.tables.clear();
+        r.deviations.clear();
+        r.benchmark = None;
+        for p in &mut r.access_patterns {
+            p.target = None;
+        }
+        r
+    }
+
     /// The fingerprint of a table as created for the benchmark: its name, keys, attributes
     /// and indexes. A redesign that changes any of them changes it.
     pub fn table_fingerprint(&self, table: &Table) -> String {

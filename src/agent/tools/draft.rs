@@ -109,12 +109,19 @@ impl Draft {
     }
 }
 
+/// The draft as the step tools see it: the session's, or, while that is empty, the recorded
+/// design's.
+fn current(state: &State) -> Draft {
+    match &state.design {
+        Some(d) if state.draft.is_empty() => Draft::of(d),
+        _ => state.draft.clone(),
+    }
+}
+
 /// The session's draft, started from the recorded design when there is one.
 fn draft(state: &mut State) -> &mut Draft {
-    if state.draft.is_empty()
-        && let Some(d) = &state.design
-    {
-        state.draft = Draft::of(d);
+    if state.draft.is_empty() {
+        state.draft = current(state);
     }
     &mut state.draft
 }
@@ -405,13 +412,7 @@ impl Tool for FinishRequirements {
     const FAMILY: Family = Family::Steps;
 
     fn check(state: &State, _: &Self) -> Result<(), ToolError> {
-        let mut d = state.draft.clone();
-        if d.is_empty()
-            && let Some(design) = &state.design
-        {
-            d = Draft::of(design);
-        }
-        let missing = d.missing(Stage::Requirements);
+        let missing = current(state).missing(Stage::Requirements);
         if !missing.is_empty() {
             return Err(ToolError::precondition(
                 format!("the draft is not complete: {}", missing.join("; ")),
@@ -423,17 +424,13 @@ impl Tool for FinishRequirements {
 
     fn call(cx: &mut Context<'_>, _: Self) -> Result<Value, ToolError> {
         let d = draft(cx.state).clone();
-        let Some(mut design) = d.design(Vec::new()) else {
+        let Some(design) = d.design(Vec::new()) else {
             return Err(ToolError::precondition(
                 "the draft has no application",
                 "Call set_app first.",
             ));
         };
-        design.tables.clear();
-        for p in &mut design.access_patterns {
-            p.target = None;
-        }
-        record(cx, design)
+        record(cx, design.requirements())
     }
 }
 
@@ -457,7 +454,7 @@ impl Tool for FinishDataModel {
     const FAMILY: Family = Family::Steps;
 
     fn check(state: &State, _: &Self) -> Result<(), ToolError> {
-        let missing = state.draft.missing(Stage::DataModel);
+        let missing = current(state).missing(Stage::DataModel);
         if !missing.is_empty() {
             return Err(ToolError::precondition(
                 format!("the draft is not complete: {}", missing.join("; ")),
@@ -468,35 +465,20 @@ impl Tool for FinishDataModel {
     }
 
     fn call(cx: &mut Context<'_>, a: Self) -> Result<Value, ToolError> {
-        let d = cx.state.draft.clone();
+        let d = draft(cx.state).clone();
         let Some(design) = d.design(a.deviations) else {
             return Err(ToolError::precondition(
                 "the draft has no application",
                 "Call set_app first.",
             ));
         };
-        let requirements_changed = cx.state.design.as_ref().is_none_or(|old| {
-            let strip = |ps: &[AccessPattern]| -> Vec<AccessPattern> {
-                ps.iter()
-                    .cloned()
-                    .map(|mut p| {
-                        p.target = None;
-                        p
-                    })
-                    .collect()
-            };
-            old.app != design.app
-                || old.entities != design.entities
-                || old.relationships != design.relationships
-                || strip(&old.access_patterns) != strip(&design.access_patterns)
-        });
-        if requirements_changed {
-            let mut requirements = design.clone();
-            requirements.tables.clear();
-            requirements.deviations.clear();
-            for p in &mut requirements.access_patterns {
-                p.target = None;
-            }
+        let requirements = design.requirements();
+        if cx
+            .state
+            .design
+            .as_ref()
+            .is_none_or(|old| old.requirements() != requirements)
+        {
             record(cx, requirements)?;
         }
         let result = propose(cx, design)?;

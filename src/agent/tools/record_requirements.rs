@@ -50,18 +50,12 @@ impl RecordRequirements {
             app: a.app,
             entities: a.entities,
             relationships: a.relationships,
-            access_patterns: a
-                .access_patterns
-                .into_iter()
-                .map(|mut p| {
-                    p.target = None;
-                    p
-                })
-                .collect(),
+            access_patterns: a.access_patterns,
             tables: Vec::new(),
             deviations: Vec::new(),
             benchmark: None,
         }
+        .requirements()
     }
 }
 
