@@ -145,6 +145,9 @@ impl Runner {
                 for (k, v) in env {
                     cmd.env(k, v);
                 }
+                // The worker watches this process: told who its parent is, it also notices one
+                // that died while the worker was still starting.
+                cmd.env("DDB_ARCHITECT_PARENT_PID", std::process::id().to_string());
                 own_process_group(&mut cmd);
                 let mut child = cmd.spawn().map_err(|e| {
                     format!(
