@@ -37,15 +37,16 @@ impl LocalDynamo {
             .map_err(LocalError::Bind)?;
         let addr = listener.local_addr().map_err(LocalError::Bind)?;
         let db = match file {
-            None => dynoxide::Database::memory(),
+            None => {
+                dynoxide::Database::memory().map_err(|e| LocalError::Database(e.to_string()))?
+            }
             Some(f) => {
                 if let Some(dir) = f.parent() {
                     std::fs::create_dir_all(dir).map_err(LocalError::Bind)?;
                 }
-                dynoxide::Database::new(&f.to_string_lossy())
+                open_shared(f).await?
             }
-        }
-        .map_err(|e| LocalError::Database(e.to_string()))?;
+        };
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async {
@@ -74,6 +75,30 @@ impl LocalDynamo {
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+    }
+}
+
+/// Open the workspace's database file, which another command on the same workspace may be
+/// opening at the same moment: SQLite then answers "database is locked" at once, without
+/// waiting, while one of them sets the file up. Waiting a little and trying again lets both
+/// start.
+async fn open_shared(file: &std::path::Path) -> Result<dynoxide::Database, LocalError> {
+    let mut pause = std::time::Duration::from_millis(50);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        match dynoxide::Database::new(&file.to_string_lossy()) {
+            Ok(db) => return Ok(db),
+            Err(e) => {
+                let text = e.to_string();
+                let contended = text.contains("locked") || text.contains("busy");
+                if !contended || tokio::time::Instant::now() + pause > deadline {
+                    return Err(LocalError::Database(text));
+                }
+                tracing::debug!("{}: {text}; trying again in {pause:?}", file.display());
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(1));
+            }
         }
     }
 }
