@@ -60,24 +60,22 @@ def _on_signal(signum, _frame):
     _interrupt.set()
 
 
-# Once the parent is gone, how long calls in flight may take to finish before the worker leaves
-# without its result (nobody is left to read it).
-PARENT_GONE_GRACE_S = 3.0
-
-
 def _watch_parent(parent):
     # A worker must not outlive the tool that started it (killed, crashed): once our parent
-    # changes, nobody will read our result, so no further request is worth sending. This keeps
-    # watching after a SIGTERM too: a parent that dies also sends one (parent-death signal).
+    # changes, nobody will read our result, so no further request is worth sending and no call
+    # in flight is worth waiting for. A thread stuck on a slow answer must not keep the process
+    # alive either, so leave at once rather than winding down.
     while os.getppid() == parent:
         time.sleep(0.2)
-    if not _interrupt.is_set():
-        _interrupt_reason["why"] = "parent gone"
-    _interrupt.set()
-    # Winding down normally ends the process first; a thread stuck on a slow answer must not
-    # keep it alive.
-    time.sleep(PARENT_GONE_GRACE_S)
     os._exit(1)
+
+
+def _parent_to_watch():
+    # The tool names itself: a parent that died while this process was still starting (Python
+    # and boto3 take seconds to load on a busy machine) has already been replaced by the time
+    # we could ask, and watching the replacement would never notice anything.
+    named = os.environ.get("DDB_ARCHITECT_PARENT_PID", "")
+    return int(named) if named.isdigit() else os.getppid()
 
 
 # When each thread's last response arrived, stamped by botocore's before-parse event.
@@ -248,17 +246,28 @@ def id_value(a, index):
     return {"S": _text(filler, want - len(code)) + code}
 
 
-def make_item(seed, entity, index):
-    """Item number `index` of an entity of the workload."""
+GOLDEN = 0x9E3779B97F4A7C15
+
+
+def make_item(seed, entity, index, every=False):
+    """Item number `index` of an entity of the workload. `every` keeps the attributes a sparse
+    recipe would leave out and draws values without their cycle: the fresh values an update
+    sets."""
     rng = Rng(seed ^ fnv([entity["name"].encode(), le64(index)]))
     remaining = index
+    spread = (index * GOLDEN) & MASK
     item = {}
     for spec in entity["plan"]:
         a, role = spec["attribute"], spec["role"]
+        cycle = None if every else spec.get("cycle")
         if role == "id":
             v = id_value(a, index)
         elif role == "value":
-            v = _value(rng, a)
+            if cycle:
+                # One of `cycle` values, each the same wherever it appears.
+                v = _value(Rng(seed ^ fnv([a["name"].encode(), le64(index % cycle)])), a)
+            else:
+                v = _value(rng, a)
         elif role == "join":
             p = spec["parent"]
             pick = remaining % p["count"]
@@ -266,10 +275,15 @@ def make_item(seed, entity, index):
             v = id_value(p["attribute"], pick)
         elif role == "ref":
             p = spec["parent"]
-            v = id_value(p["attribute"], fnv([le64(index), a["name"].encode()]) % p["count"])
+            if spec.get("cycle"):
+                v = id_value(p["attribute"], index % spec["cycle"])
+            else:
+                v = id_value(p["attribute"], fnv([le64(index), a["name"].encode()]) % p["count"])
         else:
             raise ValueError(f"unknown role {role}")
-        item[a["name"]] = v
+        below = spec.get("present_below")
+        if every or below is None or spread < below:
+            item[a["name"]] = v
     return item
 
 
@@ -370,15 +384,19 @@ class PatternStats:
             if error_code is not None:
                 self.errors[error_code] = self.errors.get(error_code, 0) + 1
                 return
+            # One entry for a single-item call; a transaction answers with one per table.
             cc = response.get("ConsumedCapacity") or {}
-            self.table_units += (cc.get("Table") or {}).get("CapacityUnits", 0.0)
-            for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
-                for name, cap in (cc.get(kind) or {}).items():
-                    self.index_units[name] = self.index_units.get(name, 0.0) + cap.get("CapacityUnits", 0.0)
+            for entry in cc if isinstance(cc, list) else [cc]:
+                self.table_units += (entry.get("Table") or {}).get("CapacityUnits", 0.0)
+                for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+                    for name, cap in (entry.get(kind) or {}).items():
+                        self.index_units[name] = self.index_units.get(name, 0.0) + cap.get("CapacityUnits", 0.0)
             if "Items" in response:
                 self.items += len(response["Items"])
             elif "Item" in response:
                 self.items += 1
+            elif "Responses" in response:
+                self.items += sum(1 for r in response["Responses"] if r.get("Item"))
 
     def to_json(self):
         seconds = (self.last - self.first) if self.first is not None and self.last is not None else 0.0
@@ -547,7 +565,20 @@ class Run:
         return base + k * self.shards + self.shard
 
     def request(self, p):
-        """The call of one operation of pattern p: (api method, kwargs)."""
+        """The call of one operation of pattern p: (api method, kwargs). A transactional pattern
+        sends its one item as a transaction, which DynamoDB bills at twice the table's units."""
+        method, kw = self._request(p)
+        if not p.get("transactional"):
+            return method, kw
+        if method == "get_item":
+            kw.pop("ConsistentRead", None)  # a transaction always reads the committed item
+            return "transact_get_items", {"TransactItems": [{"Get": kw}]}
+        action = {"put_item": "Put", "update_item": "Update", "delete_item": "Delete"}.get(method)
+        if action is None:
+            raise ValueError(f"{p['id']}: a {p['api']} has no transactional form")
+        return "transact_write_items", {"TransactItems": [{action: kw}]}
+
+    def _request(self, p):
         e = self.entities[p["entity"]]
         count = int(e["count"])
         table_keys = e["keys"]
@@ -560,6 +591,14 @@ class Run:
             item = make_item(self.seed, e, i)
             return "delete_item", {"TableName": p["table"], "Key": {k: item[k] for k in table_keys}}
         item = make_item(self.seed, e, self.pick_index(max(count, 1)))
+        # A Query of a sparse index looks up a value that items carry: draw again until the
+        # item has one (its share of items is above zero, and the draws are spread evenly).
+        tries = 0
+        while api == "Query" and p["pk"] not in item:
+            tries += 1
+            if tries > 10_000:
+                raise ValueError(f"{p['id']}: no item carries {p['pk']}")
+            item = make_item(self.seed, e, self.pick_index(max(count, 1)))
         if api == "GetItem":
             return "get_item", {
                 "TableName": p["table"],
@@ -569,7 +608,7 @@ class Run:
         if api == "UpdateItem":
             # A new value on every call: the same value twice would be a no-op update that
             # skips its index writes and under-counts their cost.
-            fresh = make_item(self.seed, e, self.next_fresh(p["id"] + ":update", 20_000_000))
+            fresh = make_item(self.seed, e, self.next_fresh(p["id"] + ":update", 20_000_000), every=True)
             names, values, sets = {}, {}, []
             for n, a in enumerate(p["updates"]):
                 names[f"#a{n}"] = a
@@ -818,7 +857,10 @@ def main():
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    parent = _parent_to_watch()
+    if os.getppid() != parent:
+        return 1
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     try:
         event = json.load(sys.stdin)
     except json.JSONDecodeError as e:

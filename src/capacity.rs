@@ -29,10 +29,101 @@ pub const TABLE_WRITE_UNITS_QUOTA: u64 = 40_000;
 
 /// Typical stored size of one item of `entity`: attribute names plus estimated values.
 pub fn item_bytes(entity: &Entity) -> u64 {
-    entity.attributes.iter().fold(0u64, |acc, a| {
+    bytes_of(entity.attributes.iter())
+}
+
+/// Names plus estimated values of these attributes.
+fn bytes_of<'a>(attrs: impl Iterator<Item = &'a crate::design::Attribute>) -> u64 {
+    attrs.fold(0u64, |acc, a| {
         acc.saturating_add(a.name.len() as u64)
             .saturating_add(a.bytes)
     })
+}
+
+/// One shape the items of an entity take when some of its attributes are sparse
+/// (`present_fraction` below 1), with the share of items that have it.
+///
+/// Whether an item carries a sparse attribute is decided by one number per item, the same for
+/// all its attributes (the benchmark's data is made that way too): an item that carries a rarer
+/// attribute carries every commoner one. An entity with k distinct fractions therefore has at
+/// most k + 1 shapes, and sizes, index membership and request units are exact sums over them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant<'a> {
+    /// Share of the entity's items of this shape (the shares of an entity sum to 1).
+    pub share: Decimal,
+    /// The attributes these items carry.
+    pub present: Vec<&'a crate::design::Attribute>,
+}
+
+impl Variant<'_> {
+    /// Stored size: attribute names plus estimated values.
+    pub fn bytes(&self) -> u64 {
+        bytes_of(self.present.iter().copied())
+    }
+
+    /// True when these items carry `name`.
+    pub fn has(&self, name: &str) -> bool {
+        self.present.iter().any(|a| a.name == name)
+    }
+}
+
+/// The share of an attribute's items that carry it, within 0 and 1.
+pub fn presence(a: &crate::design::Attribute) -> Decimal {
+    a.present_fraction
+        .unwrap_or(Decimal::ONE)
+        .clamp(Decimal::ZERO, Decimal::ONE)
+}
+
+/// The shapes of `entity`'s items; a single shape with every attribute when none is sparse.
+pub fn variants(entity: &Entity) -> Vec<Variant<'_>> {
+    let mut cuts: Vec<Decimal> = entity
+        .attributes
+        .iter()
+        .map(presence)
+        .filter(|f| *f < Decimal::ONE)
+        .collect();
+    cuts.sort_unstable_by(|a, b| b.cmp(a));
+    cuts.dedup();
+    // An item's number u in [0, 1) decides: it carries attribute A when u < A's fraction.
+    // Between two neighbouring cuts the items carry exactly the attributes at or above the
+    // upper cut.
+    let mut out = Vec::new();
+    let mut upper = Decimal::ONE;
+    for level in cuts.iter().copied().chain(std::iter::once(Decimal::ZERO)) {
+        let share = upper - level;
+        if share > Decimal::ZERO {
+            out.push(Variant {
+                share,
+                present: entity
+                    .attributes
+                    .iter()
+                    .filter(|a| presence(a) >= upper && presence(a) > Decimal::ZERO)
+                    .collect(),
+            });
+        }
+        upper = level;
+    }
+    out
+}
+
+/// Average stored size of one item of `entity`, sparse attributes counted by their share.
+pub fn mean_item_bytes(entity: &Entity) -> Decimal {
+    variants(entity)
+        .iter()
+        .map(|v| v.share.saturating_mul(Decimal::from(v.bytes())))
+        .fold(Decimal::ZERO, Decimal::saturating_add)
+}
+
+/// Size of the entry a variant of `entity`'s items leaves in `index` (0 when they carry none
+/// of the index's keys: they are not in it), and whether they are in it.
+pub fn variant_entry_bytes(v: &Variant<'_>, table: &Table, index: &Index) -> Option<u64> {
+    let keys_in = std::iter::once(&index.partition_key)
+        .chain(index.sort_key.as_ref())
+        .all(|k| v.has(&k.name));
+    if !keys_in {
+        return None;
+    }
+    Some(entry_bytes(&v.present, table, index))
 }
 
 /// Largest stored size of one item of `entity`, using each attribute's maximum where given.
@@ -71,26 +162,38 @@ pub fn write_units(bytes: u64) -> u64 {
 }
 
 /// Size of one item as an access pattern sees it: the pattern's own `item_kb` when given,
-/// otherwise the entity's estimate.
+/// otherwise the entity's average (sparse attributes counted by their share), rounded up.
 pub fn pattern_item_bytes(design: &Design, pattern: &AccessPattern) -> Option<u64> {
     if let Some(kb) = pattern.item_kb {
         return Some(kb_to_bytes(kb));
     }
-    design.entity(&pattern.entity).map(item_bytes)
+    design
+        .entity(&pattern.entity)
+        .map(|e| whole_bytes(mean_item_bytes(e)))
+}
+
+fn whole_bytes(d: Decimal) -> u64 {
+    u64::try_from(d.ceil()).unwrap_or(u64::MAX)
 }
 
 /// Size of the entry an item of `entity` leaves in `index`: the table's and the index's key
 /// attributes plus what the projection copies.
 pub fn index_entry_bytes(entity: &Entity, table: &Table, index: &Index) -> u64 {
+    let all: Vec<&crate::design::Attribute> = entity.attributes.iter().collect();
+    entry_bytes(&all, table, index)
+}
+
+/// The entry an item carrying `present` leaves in `index`: the whole item under ALL, else the
+/// table's and the index's keys and the included attributes it has.
+fn entry_bytes(present: &[&crate::design::Attribute], table: &Table, index: &Index) -> u64 {
     let attr_bytes = |name: &str| {
-        entity
-            .attributes
+        present
             .iter()
             .find(|a| a.name == name)
             .map_or(0, |a| (a.name.len() as u64).saturating_add(a.bytes))
     };
     match index.projection.ty {
-        ProjectionType::All => item_bytes(entity),
+        ProjectionType::All => bytes_of(present.iter().copied()),
         ProjectionType::KeysOnly | ProjectionType::Include => {
             let mut names: Vec<&str> = vec![table.partition_key.name.as_str()];
             names.extend(table.sort_key.as_ref().map(|k| k.name.as_str()));
@@ -108,26 +211,9 @@ pub fn index_entry_bytes(entity: &Entity, table: &Table, index: &Index) -> u64 {
     }
 }
 
-/// Size of the entry one call of `pattern` writes into, or reads from, `index`: the whole
-/// item as the pattern sees it (its `item_kb`, else the entity's size) when the index projects
-/// ALL; otherwise only the keys and the included attributes, never the whole item.
-pub fn pattern_entry_bytes(
-    design: &Design,
-    pattern: &AccessPattern,
-    entity: &Entity,
-    table: &Table,
-    index: &Index,
-) -> Option<u64> {
-    match index.projection.ty {
-        ProjectionType::All => pattern_item_bytes(design, pattern),
-        ProjectionType::KeysOnly | ProjectionType::Include => {
-            Some(index_entry_bytes(entity, table, index))
-        }
-    }
-}
-
 /// Bytes one call of a read pattern reads: a Query sums `items_per_query` items (or index
-/// entries when it reads an index), a GetItem reads one item.
+/// entries when it reads an index), a GetItem reads one item. Items of average size; a sparse
+/// index holds only the items that carry its keys, so its entries average over those.
 pub fn read_bytes_per_call(design: &Design, pattern: &AccessPattern) -> Option<u64> {
     let mut one = pattern_item_bytes(design, pattern)?;
     if let Some(target) = &pattern.target
@@ -136,7 +222,23 @@ pub fn read_bytes_per_call(design: &Design, pattern: &AccessPattern) -> Option<u
         && let Some((_, index)) = table.index(index_name)
         && let Some(entity) = design.entity(&pattern.entity)
     {
-        one = pattern_entry_bytes(design, pattern, entity, table, index)?;
+        one = match (index.projection.ty, pattern.item_kb) {
+            (ProjectionType::All, Some(kb)) => kb_to_bytes(kb),
+            _ => {
+                let (mut share, mut bytes) = (Decimal::ZERO, Decimal::ZERO);
+                for v in variants(entity) {
+                    if let Some(entry) = variant_entry_bytes(&v, table, index) {
+                        share = share.saturating_add(v.share);
+                        bytes = bytes.saturating_add(v.share.saturating_mul(Decimal::from(entry)));
+                    }
+                }
+                if share.is_zero() {
+                    0
+                } else {
+                    whole_bytes(bytes / share)
+                }
+            }
+        };
     }
     let items = match pattern.api {
         crate::design::Api::Query | crate::design::Api::Scan => {

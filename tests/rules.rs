@@ -215,6 +215,18 @@ const CASES: &[(&str, Break)] = &[
         );
         set(v, "/tables/1/ttl_attribute", json!("ExpiresAt"));
     }),
+    ("DDB024", |v| {
+        // The base design's first Query, made transactional.
+        let qi = v["access_patterns"]
+            .as_array()
+            .and_then(|a| a.iter().position(|p| p["api"] == "Query"))
+            .expect("a Query in the base design");
+        set(
+            v,
+            &format!("/access_patterns/{qi}/transactional"),
+            json!(true),
+        );
+    }),
     ("DDB100", |v| {
         set(v, "/tables", json!([]));
         for i in 0..4 {

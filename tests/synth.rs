@@ -155,3 +155,66 @@ fn ids_keep_their_size_and_differ() {
     assert_ne!(a, b);
     assert_eq!(a.size(), 36);
 }
+
+#[test]
+fn the_data_has_the_designs_cardinality_pages_and_sparse_shares() {
+    let d = common::design(&common::designs::campus());
+    let g = Generator::new(&d, 1);
+    let e = d.entity("Enrolment").expect("Enrolment");
+    let items: Vec<_> = (0..300).map(|i| g.item(e, i)).collect();
+    // Unique identities although the join uses fewer students than exist.
+    let keys: HashSet<String> = items
+        .iter()
+        .map(|i| format!("{:?}{:?}", i["StudentId"], i["CourseId"]))
+        .collect();
+    assert_eq!(keys.len(), 300);
+    // Every student that has enrolments has at least a page of them.
+    let mut per_student = std::collections::HashMap::new();
+    for i in &items {
+        *per_student
+            .entry(format!("{:?}", i["StudentId"]))
+            .or_insert(0u32) += 1;
+    }
+    assert!(
+        per_student.values().all(|n| *n >= 4),
+        "{:?}",
+        per_student.values().min()
+    );
+    // distinct_values: exactly five grades, evenly used.
+    let mut grades = std::collections::HashMap::new();
+    for i in &items {
+        *grades.entry(format!("{:?}", i["Grade"])).or_insert(0u32) += 1;
+    }
+    assert_eq!(grades.len(), 5);
+    assert!(grades.values().all(|n| *n == 60), "{grades:?}");
+    // present_fraction: 10 % of the items carry an appeal, give or take the spread of 300.
+    let appeals = items.iter().filter(|i| i.contains_key("Appeal")).count();
+    assert!((27..=33).contains(&appeals), "{appeals} appeals in 300");
+}
+
+#[test]
+fn a_join_queried_by_both_parents_keeps_its_keys_unique_at_small_counts() {
+    // Lines are read five per order and fifty per product: with 120 of each, both pages cannot
+    // be met, and the keys must stay unique all the same.
+    let d = common::example("online-shop");
+    let mut g = Generator::new(&d, 1);
+    for e in ["Customer", "Order", "OrderItem", "Product"] {
+        g = g.with_count(e, 120);
+    }
+    let e = d.entity("OrderItem").expect("OrderItem");
+    let keys: HashSet<String> = (0..120)
+        .map(|i| {
+            let item = g.item(e, i);
+            format!("{:?}{:?}", item["OrderId"], item["ProductId"])
+        })
+        .collect();
+    assert_eq!(keys.len(), 120);
+    // The first Query's page is met: every order with lines has five.
+    let mut per_order = std::collections::HashMap::new();
+    for i in 0..120 {
+        *per_order
+            .entry(format!("{:?}", g.item(e, i)["OrderId"]))
+            .or_insert(0u32) += 1;
+    }
+    assert!(per_order.values().all(|n| *n == 5), "{per_order:?}");
+}

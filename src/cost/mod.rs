@@ -147,6 +147,10 @@ fn monthly(units_per_op: Decimal, rps: Decimal, price_per_million: Decimal) -> D
 }
 
 /// Units one call of `p` consumes, or `None` when its target or entity is not in the design.
+///
+/// An entity with sparse attributes has items of several shapes ([`capacity::variants`]): a
+/// call is billed on the shape of the item it touches, so its units are the shares' weighted
+/// sum of each shape's exact (rounded) units — not the units of an average-sized item.
 pub fn op_units(d: &Design, p: &AccessPattern) -> Option<OpUnits> {
     let target = p.target.as_ref()?;
     let table = d.table(&target.table)?;
@@ -156,24 +160,84 @@ pub fn op_units(d: &Design, p: &AccessPattern) -> Option<OpUnits> {
         table_write: Decimal::ZERO,
         indexes: BTreeMap::new(),
     };
+    let shapes = capacity::variants(entity);
+    // The pattern's own item size, when it gives one, replaces the shapes' sizes.
+    let sized = |bytes: u64| p.item_kb.map_or(bytes, capacity::kb_to_bytes);
+    let txn = if p.transactional { 2 } else { 1 };
     if p.is_write() {
-        let bytes = capacity::pattern_item_bytes(d, p)?;
-        let factor = if p.transactional { 2 } else { 1 };
-        units.table_write = Decimal::from(capacity::write_units(bytes).saturating_mul(factor));
-        for (_, ix) in table.indexes() {
-            let n = capacity::index_writes_per_op(p, entity, ix);
-            if n > 0 {
-                let entry = capacity::pattern_entry_bytes(d, p, entity, table, ix)?;
-                let u = capacity::write_units(entry).saturating_mul(n);
-                units.indexes.insert(ix.name.clone(), Decimal::from(u));
+        for before in &shapes {
+            // An update sets its attributes on the item it finds, so the item after it carries
+            // them; a put writes a new item, a delete leaves none.
+            let mut after = before.clone();
+            if p.api == Api::UpdateItem {
+                for name in &p.updates {
+                    if !after.has(name)
+                        && let Some(a) = entity.attributes.iter().find(|a| &a.name == name)
+                    {
+                        after.present.push(a);
+                    }
+                }
+            }
+            // Put and Update are billed on the larger of the item before and after; the item
+            // after an update is the larger here (its values keep their sizes).
+            let table_bytes = sized(after.bytes());
+            let u = capacity::write_units(table_bytes).saturating_mul(txn);
+            units.table_write = units
+                .table_write
+                .saturating_add(before.share.saturating_mul(Decimal::from(u)));
+            for (_, ix) in table.indexes() {
+                let entry_of = |v: &capacity::Variant<'_>| {
+                    capacity::variant_entry_bytes(v, table, ix).map(|b| match ix.projection.ty {
+                        crate::design::ProjectionType::All => sized(b),
+                        _ => b,
+                    })
+                };
+                let (was, is) = match p.api {
+                    Api::PutItem => (None, entry_of(before)),
+                    Api::DeleteItem => (entry_of(before), None),
+                    _ => (entry_of(before), entry_of(&after)),
+                };
+                let writes = match (was, is) {
+                    (None, None) => 0,
+                    (Some(_), None) | (None, Some(_)) => 1,
+                    (Some(_), Some(_)) => match p.api {
+                        Api::UpdateItem if !p.updates.is_empty() => {
+                            capacity::index_writes_per_op(p, entity, ix)
+                        }
+                        _ => 1,
+                    },
+                };
+                if writes == 0 {
+                    continue;
+                }
+                let Some(entry) = is.or(was) else { continue };
+                let u = capacity::write_units(entry).saturating_mul(writes);
+                let slot = units.indexes.entry(ix.name.clone()).or_default();
+                *slot = slot.saturating_add(before.share.saturating_mul(Decimal::from(u)));
             }
         }
+        units.indexes.retain(|_, u| !u.is_zero());
     } else {
-        let bytes = capacity::read_bytes_per_call(d, p)?;
-        let read = if p.transactional {
-            capacity::read_units(bytes, Consistency::Strong).saturating_mul(Decimal::TWO)
+        let consistency = if p.transactional {
+            Consistency::Strong
         } else {
-            capacity::read_units(bytes, p.consistency)
+            p.consistency
+        };
+        let txn = Decimal::from(txn);
+        let read = if p.api == Api::GetItem && target.index.is_none() {
+            // One item, of whichever shape it has.
+            shapes
+                .iter()
+                .map(|v| {
+                    v.share.saturating_mul(
+                        capacity::read_units(sized(v.bytes()), consistency).saturating_mul(txn),
+                    )
+                })
+                .fold(Decimal::ZERO, Decimal::saturating_add)
+        } else {
+            // A Query adds up its items before rounding, so the average item is what counts.
+            capacity::read_units(capacity::read_bytes_per_call(d, p)?, consistency)
+                .saturating_mul(txn)
         };
         match &target.index {
             None => units.table_read = read,
@@ -283,6 +347,11 @@ fn entities_of<'a>(d: &'a Design, t: &'a Table) -> impl Iterator<Item = &'a Enti
     t.entities.iter().filter_map(|n| d.entity(n))
 }
 
+/// `per_item` times `count`, rounded to whole units.
+fn of_count(per_item: Decimal, count: u64) -> u64 {
+    u64::try_from(per_item.saturating_mul(Decimal::from(count)).round()).unwrap_or(u64::MAX)
+}
+
 /// Storage per table and index at the design's item counts.
 pub fn storage(d: &Design, price: Decimal) -> Vec<StorageLine> {
     let mut out = Vec::new();
@@ -290,8 +359,9 @@ pub fn storage(d: &Design, price: Decimal) -> Vec<StorageLine> {
         let (mut items, mut bytes) = (0u64, 0u64);
         for e in entities_of(d, t) {
             items = items.saturating_add(e.item_count);
-            let each = capacity::item_bytes(e).saturating_add(STORAGE_OVERHEAD_BYTES);
-            bytes = bytes.saturating_add(each.saturating_mul(e.item_count));
+            let each =
+                capacity::mean_item_bytes(e).saturating_add(Decimal::from(STORAGE_OVERHEAD_BYTES));
+            bytes = bytes.saturating_add(of_count(each, e.item_count));
         }
         out.push(StorageLine {
             table: t.name.clone(),
@@ -303,16 +373,16 @@ pub fn storage(d: &Design, price: Decimal) -> Vec<StorageLine> {
         for (_, ix) in t.indexes() {
             let (mut items, mut bytes) = (0u64, 0u64);
             for e in entities_of(d, t) {
-                let keys_carried = std::iter::once(&ix.partition_key)
-                    .chain(ix.sort_key.as_ref())
-                    .all(|k| e.attributes.iter().any(|a| a.name == k.name));
-                if !keys_carried {
-                    continue; // sparse: these items leave no entry
+                // Only items carrying the index's keys leave an entry (a sparse index).
+                for v in capacity::variants(e) {
+                    let Some(entry) = capacity::variant_entry_bytes(&v, t, ix) else {
+                        continue;
+                    };
+                    items = items.saturating_add(of_count(v.share, e.item_count));
+                    let each = Decimal::from(entry.saturating_add(STORAGE_OVERHEAD_BYTES));
+                    bytes =
+                        bytes.saturating_add(of_count(v.share.saturating_mul(each), e.item_count));
                 }
-                items = items.saturating_add(e.item_count);
-                let each =
-                    capacity::index_entry_bytes(e, t, ix).saturating_add(STORAGE_OVERHEAD_BYTES);
-                bytes = bytes.saturating_add(each.saturating_mul(e.item_count));
             }
             out.push(StorageLine {
                 table: t.name.clone(),

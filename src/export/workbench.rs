@@ -338,6 +338,7 @@ pub fn import(text: &str, region: &str) -> Result<Imported, ImportError> {
                 source: Estimate::Guess,
                 distinct_values: None,
                 busiest_share: None,
+                present_fraction: None,
                 example,
             });
         }

@@ -245,10 +245,16 @@ pub fn stage1(d: &Design) -> Result<String, RenderError> {
                 ("Example", Align::Auto),
             ]);
             for a in &e.attributes {
-                let bytes = match a.max_bytes {
+                let mut bytes = match a.max_bytes {
                     Some(m) if m > a.bytes => format!("{}-{}", a.bytes, m),
                     _ => a.bytes.to_string(),
                 };
+                if let Some(f) = a.present_fraction.filter(|f| *f < Decimal::ONE) {
+                    bytes.push_str(&format!(
+                        " (on {}% of items)",
+                        (f * Decimal::ONE_HUNDRED).normalize()
+                    ));
+                }
                 t.row([
                     a.name.clone(),
                     a.ty.code().to_string(),

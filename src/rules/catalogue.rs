@@ -150,7 +150,7 @@ pub static RULES: &[Rule] = &[
         Limits,
         "Key attribute not defined by the stored entity",
         "Every key of a table (and of its indexes) must be an attribute of the entities stored there, with the same type.",
-        "Add the attribute to the entity, or fix the key's name or type."
+        "Add the attribute to the entity, or fix the key's name or type. For a sparse index (only some items carry its key), define the attribute and give it a present_fraction such as 0.05."
     ),
     rule!(
         "DDB011",
@@ -213,7 +213,7 @@ pub static RULES: &[Rule] = &[
         Error,
         Limits,
         "Value out of range",
-        "Rates, latencies and sizes must be positive, average rates at most the peak, and identities and table entity lists non-empty.",
+        "Rates, latencies and sizes must be positive, average rates at most the peak, identities and table entity lists non-empty, and an attribute's present_fraction a share above 0 and at most 1 — never below 1 on an identity or a table key, which every item carries.",
         "Correct the value."
     ),
     rule!(
@@ -255,6 +255,14 @@ pub static RULES: &[Rule] = &[
         "TTL attribute that never expires items",
         "Time to Live deletes an item once the top-level Number it names, in epoch seconds, is in the past; a String, a missing attribute or milliseconds never expire (milliseconds read as seconds lie tens of thousands of years ahead).",
         "Name a Number attribute of the table's entity holding epoch seconds (e.g. ExpiresAt = 1767225600)."
+    ),
+    rule!(
+        "DDB024",
+        Error,
+        Limits,
+        "Transaction on a call DynamoDB cannot make transactional",
+        "TransactWriteItems and TransactGetItems act on items named by their table's full primary key: Put, Update, Delete, ConditionCheck and Get. A Query or Scan, or any read of an index, has no transactional form, so the pattern cannot run as described.",
+        "Make the pattern a GetItem or a write on the table's key, or drop `transactional` and read the items with a Query (and accept that it sees each item's latest committed state, not one snapshot)."
     ),
     rule!(
         "DDB100",

@@ -280,6 +280,40 @@ fn ranges(d: &Design, s: &mut Sink) {
                     ),
                 );
             }
+            if let Some(f) = a.present_fraction {
+                let problem = if f <= Decimal::ZERO || f > Decimal::ONE {
+                    Some(format!(
+                        "is {f}; it is a share of the items, above 0 and at most 1"
+                    ))
+                } else if f < Decimal::ONE && e.identity.contains(&a.name) {
+                    Some(format!(
+                        "is {f}, but {} is part of {}'s identity, which every item has",
+                        a.name, e.name
+                    ))
+                } else if f < Decimal::ONE
+                    && d.tables.iter().any(|t| {
+                        t.entities.contains(&e.name)
+                            && (t.partition_key.name == a.name
+                                || t.sort_key.as_ref().is_some_and(|k| k.name == a.name))
+                    })
+                {
+                    Some(format!(
+                        "is {f}, but {} is a key of the table that stores {}: DynamoDB refuses \
+                         an item without its table's key",
+                        a.name, e.name
+                    ))
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    s.push(
+                        "DDB018",
+                        ptr::attribute(ei, ai) + "/present_fraction",
+                        Some(&e.name),
+                        format!("{}.{}: present_fraction {problem}", e.name, a.name),
+                    );
+                }
+            }
         }
     }
     for (ti, t) in d.tables.iter().enumerate() {

@@ -16,6 +16,34 @@ pub(super) fn check(d: &Design, s: &mut Sink) {
         table(d, ti, t, s);
     }
     benchmark_names(d, s);
+    transactions(d, s);
+}
+
+/// Transactions name each item by the table's key: Query, Scan and index reads have no
+/// transactional form.
+fn transactions(d: &Design, s: &mut Sink) {
+    for (pi, p) in d.access_patterns.iter().enumerate() {
+        if !p.transactional {
+            continue;
+        }
+        let why = if matches!(p.api, crate::design::Api::Query | crate::design::Api::Scan) {
+            format!("a {} has no transactional form", p.api.name())
+        } else if let Some(ix) = p.target.as_ref().and_then(|t| t.index.as_ref()) {
+            format!("a transaction cannot read index {ix}")
+        } else {
+            continue;
+        };
+        s.push(
+            "DDB024",
+            super::ptr::pattern(pi) + "/transactional",
+            Some(&p.id),
+            format!(
+                "{} is transactional, but {why}: TransactWriteItems and TransactGetItems name \
+                 each item by its table's key",
+                p.id
+            ),
+        );
+    }
 }
 
 pub use crate::design::names::valid_resource_name;

@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
-use super::synth::{Generator, Role};
-use crate::design::{Api, Attribute, Consistency, Design};
+use super::synth::{Generator, Recipe};
+use crate::design::{Api, Consistency, Design};
 
 /// The workload format name.
 pub const FORMAT: &str = "ddb-architect/workload";
@@ -58,16 +58,6 @@ impl Options {
     }
 }
 
-/// One attribute's recipe.
-#[derive(Debug, Clone, Serialize)]
-pub struct AttributeSpec {
-    /// The attribute.
-    pub attribute: Attribute,
-    /// How its value is made.
-    #[serde(flatten)]
-    pub role: Role,
-}
-
 /// One entity to load.
 #[derive(Debug, Clone, Serialize)]
 pub struct EntitySpec {
@@ -82,7 +72,7 @@ pub struct EntitySpec {
     /// The table's key attribute names.
     pub keys: Vec<String>,
     /// Attribute recipes.
-    pub plan: Vec<AttributeSpec>,
+    pub plan: Vec<Recipe>,
 }
 
 /// One access pattern to run.
@@ -115,6 +105,8 @@ pub struct PatternSpec {
     pub updates: Vec<String>,
     /// First item index a PutItem pattern writes (past loaded and reserved items).
     pub fresh_from: u64,
+    /// Sent as a one-item TransactWriteItems / TransactGetItems, as the application would.
+    pub transactional: bool,
 }
 
 /// A Query's sort-key condition. The handler draws its values from the written data: one
@@ -242,11 +234,8 @@ pub fn build(d: &Design, o: &Options, shards: u32) -> Result<Vec<Workload>, Spec
             count,
             reserve,
             keys,
-            plan: generator
-                .plan(e)
-                .into_iter()
-                .map(|(attribute, role)| AttributeSpec { attribute, role })
-                .collect(),
+            // Made below, once the items the write patterns create are counted.
+            plan: Vec::new(),
         });
     }
     if total > MAX_ITEMS {
@@ -329,7 +318,21 @@ pub fn build(d: &Design, o: &Options, shards: u32) -> Result<Vec<Workload>, Spec
                 }),
             updates,
             fresh_from,
+            transactional: p.transactional,
         });
+    }
+    // Every item number the run can reach, loaded or created, must make a key of its own.
+    let spans: Vec<(String, u64)> = next_fresh
+        .iter()
+        .map(|(name, n)| (name.to_string(), *n))
+        .collect();
+    for (name, span) in &spans {
+        generator = generator.with_span(name, *span);
+    }
+    for es in &mut entities {
+        if let Some(e) = d.entity(&es.name) {
+            es.plan = generator.plan(e);
+        }
     }
     Ok((0..shards)
         .map(|index| Workload {

@@ -5,6 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
 use crate::design::{Attribute, AttributeType, Design, Entity};
 
 /// A DynamoDB value, as the benchmark writes it.
@@ -295,6 +298,7 @@ pub struct Generator<'a> {
     design: &'a Design,
     seed: u64,
     counts: BTreeMap<&'a str, u64>,
+    spans: BTreeMap<String, u64>,
 }
 
 impl<'a> Generator<'a> {
@@ -309,6 +313,7 @@ impl<'a> Generator<'a> {
             design,
             seed,
             counts,
+            spans: BTreeMap::new(),
         }
     }
 
@@ -320,6 +325,13 @@ impl<'a> Generator<'a> {
         self
     }
 
+    /// Items of `entity` are numbered up to `span` (past its count: the items a run creates),
+    /// and each number must make a key of its own.
+    pub fn with_span(mut self, entity: &str, span: u64) -> Self {
+        self.spans.insert(entity.to_string(), span);
+        self
+    }
+
     /// The entity whose single-attribute identity is `attr`, other than `me`.
     fn owner_of(&self, attr: &str, me: &str) -> Option<&'a Entity> {
         self.design
@@ -328,84 +340,242 @@ impl<'a> Generator<'a> {
             .find(|e| e.name != me && e.identity.len() == 1 && e.identity[0] == attr)
     }
 
+    /// The largest page a Query keyed on `attr` of `entity` reads (its `items_per_query`),
+    /// over the Query patterns whose target's partition key is that attribute; 1 when none.
+    fn page_on(&self, entity: &str, attr: &str) -> u64 {
+        self.design
+            .access_patterns
+            .iter()
+            .filter(|p| p.entity == entity && p.api == crate::design::Api::Query)
+            .filter(|p| {
+                self.design
+                    .target_keys(p)
+                    .is_some_and(|(pk, _)| pk.name == attr)
+            })
+            .map(|p| p.items_per_query.unwrap_or(1))
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// The key attributes of the table that stores `entity`: every item carries them.
+    fn table_keys(&self, entity: &str) -> Vec<&'a str> {
+        self.design
+            .tables
+            .iter()
+            .find(|t| t.entities.iter().any(|e| e == entity))
+            .map(|t| {
+                std::iter::once(t.partition_key.name.as_str())
+                    .chain(t.sort_key.as_ref().map(|k| k.name.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// How each attribute of `entity` gets its value (also what the Python handler is told, so
     /// both make the same items).
-    pub fn plan(&self, entity: &Entity) -> Vec<(Attribute, Role)> {
+    ///
+    /// The data follows the design, not just its sizes: an attribute with `distinct_values`
+    /// takes that many values; one that a Query looks up by (the partition key of the table or
+    /// index it reads) takes at most count / `items_per_query` values, cycling through them so
+    /// that every value's item collection holds at least a page (children point at that many
+    /// parents); an attribute with `present_fraction` is left out of the other items.
+    pub fn plan(&self, entity: &'a Entity) -> Vec<Recipe> {
         let own_ids = entity
             .identity
             .iter()
             .filter(|id| self.owner_of(id, &entity.name).is_none())
             .count();
-        entity
+        let count = self
+            .counts
+            .get(entity.name.as_str())
+            .copied()
+            .unwrap_or(1)
+            .max(1);
+        let keys = self.table_keys(&entity.name);
+        let span = self
+            .spans
+            .get(&entity.name)
+            .copied()
+            .unwrap_or(count)
+            .max(count);
+        let parent_of = |a: &Attribute, p: &Entity| Parent {
+            entity: p.name.clone(),
+            count: self
+                .counts
+                .get(p.name.as_str())
+                .copied()
+                .unwrap_or(1)
+                .max(1),
+            attribute: p
+                .attributes
+                .iter()
+                .find(|x| x.name == a.name)
+                .unwrap_or(a)
+                .clone(),
+        };
+        // Values a Query's page needs: count / page, so each collection holds a page. Only the
+        // items carrying a sparse attribute count, with a tenth to spare: the carriers of one
+        // value are spread evenly, not exactly.
+        let room = |a: &Attribute| {
+            let page = self.page_on(&entity.name, &a.name);
+            let share = crate::capacity::presence(a);
+            let carriers = if share < Decimal::ONE {
+                (Decimal::from(count) * share * Decimal::new(9, 1))
+                    .floor()
+                    .to_u64()
+                    .unwrap_or(count)
+            } else {
+                count
+            };
+            (page > 1).then(|| (carriers / page).max(1))
+        };
+        let mut plan: Vec<Recipe> = entity
             .attributes
             .iter()
             .map(|a| {
                 let is_identity = entity.identity.contains(&a.name);
-                let role = match (is_identity, self.owner_of(&a.name, &entity.name)) {
-                    (true, None) => Role::Id,
-                    (false, None) => Role::Value,
-                    (is_id, Some(p)) => {
-                        let parent = Parent {
-                            entity: p.name.clone(),
-                            count: self
-                                .counts
-                                .get(p.name.as_str())
-                                .copied()
-                                .unwrap_or(1)
-                                .max(1),
-                            attribute: p
-                                .attributes
-                                .iter()
-                                .find(|x| x.name == a.name)
-                                .unwrap_or(a)
-                                .clone(),
+                let (role, cycle) = match (is_identity, self.owner_of(&a.name, &entity.name)) {
+                    (true, None) => (Role::Id, None),
+                    (false, None) => {
+                        let distinct = a.distinct_values.filter(|n| *n > 0);
+                        let cycle = match (distinct, room(a)) {
+                            (Some(d), Some(r)) => Some(d.min(r)),
+                            (d, r) => d.or(r),
                         };
-                        // A join item's identity is made only of parent ids.
+                        (Role::Value, cycle.filter(|k| *k < count))
+                    }
+                    (is_id, Some(p)) => {
+                        let mut parent = parent_of(a, p);
                         if is_id && own_ids == 0 {
-                            Role::Join(parent)
+                            // A join item's identity is made only of parent ids; the radix is
+                            // settled below, where all of them are known.
+                            (Role::Join(parent), None)
                         } else {
-                            Role::Ref(parent)
+                            let cycle = room(a).filter(|k| *k < parent.count);
+                            if let Some(k) = cycle {
+                                parent.count = k;
+                            }
+                            (Role::Ref(parent), cycle)
                         }
                     }
                 };
-                (a.clone(), role)
+                let sparse = crate::capacity::presence(a) < Decimal::ONE
+                    && !is_identity
+                    && !keys.contains(&a.name.as_str());
+                Recipe {
+                    attribute: a.clone(),
+                    role,
+                    cycle,
+                    present_below: sparse.then(|| presence_threshold(crate::capacity::presence(a))),
+                }
             })
-            .collect()
+            .collect();
+        // A join attribute that a Query looks up by uses fewer parents, so their collections
+        // hold a page, as far as the item count allows: the parents' combinations must still
+        // number at least `count`, or two items would share a key. Earlier attributes come
+        // first; a later one keeps the parents those already settled leave it.
+        let mut radices: Vec<u64> = plan
+            .iter()
+            .filter_map(|r| match &r.role {
+                Role::Join(p) => Some(p.count),
+                _ => None,
+            })
+            .collect();
+        let mut position = 0;
+        for r in &mut plan {
+            let Role::Join(p) = &mut r.role else { continue };
+            if let Some(k) = room(&r.attribute) {
+                let others = radices
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != position)
+                    .fold(1u64, |acc, (_, c)| acc.saturating_mul(*c));
+                let needed = span.div_ceil(others.max(1));
+                p.count = k.max(needed).min(p.count).max(1);
+                radices[position] = p.count;
+            }
+            position += 1;
+        }
+        plan
     }
 
     /// Item number `index` of `entity`.
-    pub fn item(&self, entity: &Entity, index: u64) -> Item {
+    pub fn item(&self, entity: &'a Entity, index: u64) -> Item {
         self.item_from_plan(&entity.name, &self.plan(entity), index)
     }
 
     /// Item number `index` from a plan made by [`Generator::plan`].
-    pub fn item_from_plan(&self, entity: &str, plan: &[(Attribute, Role)], index: u64) -> Item {
+    pub fn item_from_plan(&self, entity: &str, plan: &[Recipe], index: u64) -> Item {
         let mut rng = Rng::new(self.seed ^ hash(&[entity.as_bytes(), &index.to_le_bytes()]));
         // Join ids are chosen so that the tuple of parent indexes is unique per item (mixed
         // radix over the parents' counts, in attribute order).
         let mut remaining = index;
         let mut item = Item::new();
-        for (a, role) in plan {
-            let v = match role {
+        let spread = presence_draw(index);
+        for r in plan {
+            let a = &r.attribute;
+            let v = match &r.role {
                 Role::Id => id_value(a, index),
-                Role::Value => value(&mut rng, a),
+                Role::Value => match r.cycle {
+                    // One of `k` values, each the same wherever it appears.
+                    Some(k) => value(
+                        &mut Rng::new(
+                            self.seed ^ hash(&[a.name.as_bytes(), &(index % k).to_le_bytes()]),
+                        ),
+                        a,
+                    ),
+                    None => value(&mut rng, a),
+                },
                 Role::Join(p) => {
                     let pick = remaining % p.count;
                     remaining /= p.count;
                     id_value(&p.attribute, pick)
                 }
-                Role::Ref(p) => {
+                Role::Ref(p) => match r.cycle {
+                    Some(k) => id_value(&p.attribute, index % k),
                     // Spread children over parents evenly but not in lockstep with the index.
-                    id_value(
+                    None => id_value(
                         &p.attribute,
                         hash(&[&index.to_le_bytes(), a.name.as_bytes()]) % p.count,
-                    )
-                }
+                    ),
+                },
             };
-            item.insert(a.name.clone(), v);
+            if r.present_below.is_none_or(|t| spread < t) {
+                item.insert(a.name.clone(), v);
+            }
         }
         item
     }
+}
+
+/// The number that decides which sparse attributes item `index` carries (those whose
+/// threshold is above it): a Weyl sequence, so any run of items carries each attribute in
+/// almost exactly its share, and an item with a rarer attribute has every commoner one.
+pub fn presence_draw(index: u64) -> u64 {
+    index.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The threshold below which [`presence_draw`] means "carries it", for a share of items.
+pub fn presence_threshold(share: Decimal) -> u64 {
+    let scaled = share.clamp(Decimal::ZERO, Decimal::ONE) * Decimal::from(u64::MAX);
+    u64::try_from(scaled.floor()).unwrap_or(u64::MAX)
+}
+
+/// How one attribute of an entity gets its value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Recipe {
+    /// The attribute.
+    pub attribute: Attribute,
+    /// Where its value comes from.
+    #[serde(flatten)]
+    pub role: Role,
+    /// Item number `i` takes value number `i % cycle` of this many (a value attribute's
+    /// distinct values, or the parents a child points at), so every value is shared evenly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cycle: Option<u64>,
+    /// Sparse: an item carries the attribute only when its [`presence_draw`] is below this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub present_below: Option<u64>,
 }
 
 /// The parent an id attribute points at.

@@ -1,6 +1,7 @@
 //! A small design that validates clean, and helpers to break it one rule at a time.
 #![allow(dead_code)]
 
+pub mod designs;
 pub mod moto;
 
 use ddb_architect::design::{self, Design};
