@@ -106,6 +106,32 @@ pub fn variants(entity: &Entity) -> Vec<Variant<'_>> {
     out
 }
 
+/// The share of `entity`'s items that carry every one of `keys` (all of them when `keys` is
+/// empty): those an index keyed on them holds.
+pub fn share_carrying(entity: &Entity, keys: &[&str]) -> Decimal {
+    variants(entity)
+        .iter()
+        .filter(|v| keys.iter().all(|k| v.has(k)))
+        .map(|v| v.share)
+        .fold(Decimal::ZERO, Decimal::saturating_add)
+}
+
+/// The share of `entity`'s items in the target a pattern reads or writes: 1 for a table, the
+/// items carrying the index's keys for an index.
+pub fn target_share(design: &Design, pattern: &AccessPattern, entity: &Entity) -> Decimal {
+    match pattern.target.as_ref().and_then(|t| t.index.as_ref()) {
+        None => Decimal::ONE,
+        Some(_) => match design.target_keys(pattern) {
+            Some((pk, sk)) => {
+                let mut keys = vec![pk.name.as_str()];
+                keys.extend(sk.map(|k| k.name.as_str()));
+                share_carrying(entity, &keys)
+            }
+            None => Decimal::ONE,
+        },
+    }
+}
+
 /// Average stored size of one item of `entity`, sparse attributes counted by their share.
 pub fn mean_item_bytes(entity: &Entity) -> Decimal {
     variants(entity)

@@ -1078,6 +1078,32 @@ fn a_cost_gap_is_explained_by_its_cause() {
         .insert("OrdersByCustomer".into(), modelled * 2.0);
     let note = cost_note(&shop, &[moved], "AP7").expect("note");
     assert!(note.contains("moved the index key"), "{note}");
+
+    // A sparse index whose share of a short run's writes differs from the design's share,
+    // and a Query of it whose pages the run's items could not fill.
+    let shop = common::design(&common::designs::workshop());
+    let mut met_more = measured(&shop, "OpenJob", 5.0);
+    let modelled = met_more.index_units_per_call["OpenJobsByTech"];
+    met_more
+        .index_units_per_call
+        .insert("OpenJobsByTech".into(), modelled * 2.0);
+    let note = cost_note(&shop, &[met_more], "OpenJob").expect("note");
+    assert!(
+        note.contains("it is sparse — 30 % of Job's items carry its keys"),
+        "{note}"
+    );
+    let mut short = measured(&shop, "TechQueue", 5.0);
+    short.items_per_call = 4.0;
+    short
+        .index_units_per_call
+        .insert("OpenJobsByTech".into(), 0.5 * 4.0 / 10.0);
+    let note = cost_note(&shop, &[short], "TechQueue").expect("note");
+    assert!(
+        note.contains("returned 4.0 item(s) per call against 10")
+            && note.contains("OpenJobsByTech holds only the 30 % of Job's items")
+            && note.contains("raise --items"),
+        "{note}"
+    );
 }
 
 /// A pattern's measured figures, on target for its units: latency is set per test.

@@ -397,7 +397,16 @@ async fn raw_call(endpoint: &str, target: &str, body: &str) -> (u16, String) {
 async fn exported_create_table_requests_are_accepted_by_dynamodb() {
     let local = LocalDynamo::start().await.expect("emulator");
     let client = dynamo::local_client(&local.endpoint());
-    for (di, d) in designs().iter().enumerate() {
+    // The shipped designs, and one with a Standard-IA table.
+    let mut designs = designs();
+    let mut ia = common::base();
+    common::set(
+        &mut ia,
+        "/tables/1/table_class",
+        serde_json::json!("STANDARD_INFREQUENT_ACCESS"),
+    );
+    designs.push(common::design(&ia));
+    for (di, d) in designs.iter().enumerate() {
         for (file, mut req) in ddb_architect::export::cli_inputs(d) {
             let name = format!(
                 "ddb-benchmark-cli-{di}-{}",
@@ -431,6 +440,35 @@ async fn exported_create_table_requests_are_accepted_by_dynamodb() {
                 Some("PAY_PER_REQUEST"),
                 "{file}"
             );
+            if table.class() != ddb_architect::design::TableClass::Standard {
+                assert_eq!(
+                    t.table_class_summary()
+                        .and_then(|c| c.table_class())
+                        .map(|c| c.as_str().to_string())
+                        .as_deref(),
+                    Some(table.class().name()),
+                    "{file}"
+                );
+            }
+        }
+        // The benchmark's own CreateTable call sets the class too.
+        for t in &d.tables {
+            let name = format!("ddb-benchmark-sdk-{di}-{}", t.name);
+            dynamo::create_table(&client, t, &name, &[])
+                .await
+                .expect("create table");
+            let got = client
+                .describe_table()
+                .table_name(&name)
+                .send()
+                .await
+                .expect("describe");
+            let class = got
+                .table()
+                .and_then(|x| x.table_class_summary())
+                .and_then(|c| c.table_class())
+                .map_or("STANDARD".to_string(), |c| c.as_str().to_string());
+            assert_eq!(class, t.class().name(), "{}", t.name);
         }
     }
     local.stop().await;

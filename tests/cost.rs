@@ -282,3 +282,81 @@ fn a_keys_only_index_query_never_reads_whole_items() {
     let u = cost::op_units(&dz, ap2).expect("units");
     assert_eq!(u.indexes["OrdersByCustomer"], d("0.5"));
 }
+
+/// Standard-IA: requests cost 1.25 times Standard's and storage 0.4 times, unless the price
+/// file gives the class's prices exactly; the report compares both classes for every table.
+#[test]
+fn standard_ia_is_priced_and_compared_with_standard() {
+    let mut v = base();
+    set(
+        &mut v,
+        "/tables/0/table_class",
+        json!("STANDARD_INFREQUENT_ACCESS"),
+    );
+    let dz = design(&v);
+    let r = cost::estimate(&dz, &prices());
+    assert!(r.ia_prices_derived);
+    // AP1 on Customers: 1 RRU x 10 rps x 2,628,000 s = 26.28 M RRU x $0.15625 = $4.10625.
+    let ap1 = r.patterns.iter().find(|p| p.id == "AP1").expect("AP1");
+    assert_eq!(ap1.monthly_at_peak, d("4.10625"));
+    // Customers' storage: 100 items x 181 bytes at $0.10 per GB-month.
+    let customers = r
+        .storage
+        .iter()
+        .find(|l| l.table == "Customers" && l.index.is_none())
+        .expect("line");
+    assert_eq!(
+        customers.monthly,
+        Decimal::from(18_100) * d("0.1") / Decimal::from(1u64 << 30)
+    );
+    let choice = r
+        .classes
+        .iter()
+        .find(|c| c.table == "Customers")
+        .expect("Customers");
+    assert_eq!(
+        choice.class,
+        ddb_architect::design::TableClass::StandardInfrequentAccess
+    );
+    // Busy and tiny: Standard is cheaper, and the report says by how much.
+    assert_eq!(
+        choice.standard_monthly,
+        d("3.285") + Decimal::from(18_100) * d("0.25") / Decimal::from(1u64 << 30)
+    );
+    assert_eq!(
+        choice.cheaper(),
+        ddb_architect::design::TableClass::Standard
+    );
+    let text = ddb_architect::render::cost::report_text("tiny-shop", &r);
+    assert!(text.contains("Standard saves $0.82 a month"), "{text}");
+    assert!(text.contains("requests ×1.25, storage ×0.4"), "{text}");
+
+    // A table that stores much and is rarely read is cheaper in Standard-IA.
+    let mut big = base();
+    set(&mut big, "/entities/2/item_count", json!(50_000_000));
+    let r = cost::estimate(&design(&big), &prices());
+    let lines = r
+        .classes
+        .iter()
+        .find(|c| c.table == "OrderLines")
+        .expect("OrderLines");
+    assert_eq!(
+        lines.cheaper(),
+        ddb_architect::design::TableClass::StandardInfrequentAccess,
+        "{lines:?}"
+    );
+
+    // Exact prices in the file win over the ratios.
+    let mut file = PriceFile::built_in().expect("built in");
+    let region = file.regions.get_mut("us-east-1").expect("us-east-1");
+    region.standard_ia = Some(cost::ClassPrices {
+        write_request_units_per_million: d("1"),
+        read_request_units_per_million: d("0.2"),
+        storage_per_gb_month: d("0.1"),
+    });
+    let exact = file.region("us-east-1", "test").expect("prices");
+    let r = cost::estimate(&dz, &exact);
+    assert!(!r.ia_prices_derived);
+    let ap1 = r.patterns.iter().find(|p| p.id == "AP1").expect("AP1");
+    assert_eq!(ap1.monthly_at_peak, d("5.256"));
+}

@@ -306,3 +306,32 @@ fn the_kit_and_deploy_agree_on_what_looks_like_production() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Standard-IA table keeps its class in every export; a Standard one leaves it to DynamoDB's
+/// default.
+#[test]
+fn the_table_class_is_exported() {
+    let mut v = common::base();
+    common::set(
+        &mut v,
+        "/tables/1/table_class",
+        serde_json::json!("STANDARD_INFREQUENT_ACCESS"),
+    );
+    let d = common::design(&v);
+    let cfn = ddb_architect::export::cloudformation(&d);
+    assert_eq!(
+        cfn["Resources"]["OrdersTable"]["Properties"]["TableClass"],
+        "STANDARD_INFREQUENT_ACCESS"
+    );
+    assert!(
+        cfn["Resources"]["CustomersTable"]["Properties"]
+            .get("TableClass")
+            .is_none()
+    );
+    let inputs = ddb_architect::export::cli_inputs(&d);
+    let orders = inputs
+        .iter()
+        .find(|(f, _)| f == "Orders.json")
+        .expect("Orders.json");
+    assert_eq!(orders.1["TableClass"], "STANDARD_INFREQUENT_ACCESS");
+}

@@ -141,6 +141,9 @@ pub async fn create_table(
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
         .set_key_schema(Some(key_schema(&t.partition_key, t.sort_key.as_ref())?));
+    if t.class() == design::TableClass::StandardInfrequentAccess {
+        req = req.table_class(aws_sdk_dynamodb::types::TableClass::StandardInfrequentAccess);
+    }
     for k in t.key_attributes() {
         req = req.attribute_definitions(
             AttributeDefinition::builder()

@@ -13,10 +13,13 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-pub use prices::{BUILT_IN, PriceError, PriceFile, PriceTable, RegionPrices};
+pub use prices::{
+    BUILT_IN, ClassPrices, IA_REQUEST_RATIO, IA_STORAGE_RATIO, PriceError, PriceFile, PriceTable,
+    RegionPrices,
+};
 
 use crate::capacity;
-use crate::design::{AccessPattern, Api, Consistency, Design, Entity, Table};
+use crate::design::{AccessPattern, Api, Consistency, Design, Entity, Table, TableClass};
 
 /// Hours in a billing month.
 pub const HOURS_PER_MONTH: u64 = 730;
@@ -131,8 +134,47 @@ pub struct CostReport {
     pub total_at_peak: Decimal,
     /// Everything at average rates.
     pub total_at_average: Decimal,
+    /// Per table: its class, and what it would cost a month (requests at average rates plus
+    /// storage of the table and its indexes) in each class.
+    pub classes: Vec<ClassChoice>,
+    /// True when the Standard-IA prices were derived from Standard's by the published ratios.
+    pub ia_prices_derived: bool,
     /// The design's monthly budget.
     pub budget: Decimal,
+}
+
+/// One table's monthly cost in each table class.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassChoice {
+    /// Table.
+    pub table: String,
+    /// The class the design gives it.
+    pub class: TableClass,
+    /// Requests at average rates and storage, in the Standard class.
+    pub standard_monthly: Decimal,
+    /// The same in the Standard-IA class.
+    pub infrequent_access_monthly: Decimal,
+}
+
+impl ClassChoice {
+    /// The cheaper class for this table's mix of reads, writes and storage.
+    pub fn cheaper(&self) -> TableClass {
+        if self.infrequent_access_monthly < self.standard_monthly {
+            TableClass::StandardInfrequentAccess
+        } else {
+            TableClass::Standard
+        }
+    }
+}
+
+/// The request-unit price a table of `class` pays, per million.
+pub fn request_price(p: &RegionPrices, class: TableClass, write: bool) -> Decimal {
+    let (c, _) = p.class(class);
+    if write {
+        c.write_request_units_per_million
+    } else {
+        c.read_request_units_per_million
+    }
 }
 
 fn per_million(units: Decimal, price: Decimal) -> Decimal {
@@ -255,6 +297,8 @@ pub fn estimate(d: &Design, prices: &PriceTable) -> CostReport {
     let p = &prices.prices;
     let mut patterns = Vec::new();
     let mut targets: BTreeMap<(String, Option<String>), TargetTotal> = BTreeMap::new();
+    // Per table: read and write units a month at average rates.
+    let mut month_units: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
     for ap in &d.access_patterns {
         if ap.api == Api::Scan {
             continue;
@@ -262,12 +306,22 @@ pub fn estimate(d: &Design, prices: &PriceTable) -> CostReport {
         let (Some(units), Some(target)) = (op_units(d, ap), ap.target.as_ref()) else {
             continue;
         };
-        let price = if ap.is_write() {
-            p.write_request_units_per_million
-        } else {
-            p.read_request_units_per_million
-        };
+        let class = d
+            .table(&target.table)
+            .map_or(TableClass::Standard, |t| t.class());
+        let price = request_price(p, class, ap.is_write());
         let average = ap.average_rps;
+        // The units a month at average rates, for comparing the table classes.
+        let month = units
+            .total()
+            .saturating_mul(average.unwrap_or(ap.peak_rps))
+            .saturating_mul(Decimal::from(SECONDS_PER_MONTH));
+        let slot = month_units.entry(target.table.clone()).or_default();
+        if ap.is_write() {
+            slot.1 = slot.1.saturating_add(month);
+        } else {
+            slot.0 = slot.0.saturating_add(month);
+        }
         let at_peak = monthly(units.total(), ap.peak_rps, price);
         let at_average = average.map(|a| monthly(units.total(), a, price));
         // Attribute the units to the table and to each index they land on.
@@ -318,7 +372,36 @@ pub fn estimate(d: &Design, prices: &PriceTable) -> CostReport {
             monthly_at_average: at_average,
         });
     }
-    let storage = storage(d, p.storage_per_gb_month);
+    let mut storage = storage(d, Decimal::ZERO);
+    for line in &mut storage {
+        let class = d
+            .table(&line.table)
+            .map_or(TableClass::Standard, |t| t.class());
+        line.monthly = gb_month(line.bytes, p.class(class).0.storage_per_gb_month);
+    }
+    let classes = d
+        .tables
+        .iter()
+        .map(|t| {
+            let (reads, writes) = month_units.get(&t.name).copied().unwrap_or_default();
+            let bytes = storage
+                .iter()
+                .filter(|l| l.table == t.name)
+                .fold(0u64, |a, l| a.saturating_add(l.bytes));
+            let monthly_as = |class: TableClass| {
+                let (c, _) = p.class(class);
+                per_million(writes, c.write_request_units_per_million)
+                    .saturating_add(per_million(reads, c.read_request_units_per_million))
+                    .saturating_add(gb_month(bytes, c.storage_per_gb_month))
+            };
+            ClassChoice {
+                table: t.name.clone(),
+                class: t.class(),
+                standard_monthly: monthly_as(TableClass::Standard),
+                infrequent_access_monthly: monthly_as(TableClass::StandardInfrequentAccess),
+            }
+        })
+        .collect();
     let sum =
         |it: &mut dyn Iterator<Item = Decimal>| it.fold(Decimal::ZERO, Decimal::saturating_add);
     let requests_at_peak = sum(&mut targets.values().map(|t| t.monthly_at_peak));
@@ -335,6 +418,8 @@ pub fn estimate(d: &Design, prices: &PriceTable) -> CostReport {
         total_at_average: requests_at_average.saturating_add(storage_monthly),
         storage_monthly,
         storage,
+        classes,
+        ia_prices_derived: p.class(TableClass::StandardInfrequentAccess).1,
         budget: d.app.sla.monthly_budget_usd,
     }
 }
@@ -513,6 +598,14 @@ pub fn estimate_benchmark(
     let p = &prices.prices;
     let mut write_ops = 0u64;
     let mut write_units = Decimal::ZERO;
+    // Each table pays its own class's price.
+    let (mut write_cost, mut read_cost) = (Decimal::ZERO, Decimal::ZERO);
+    let class_of = |ap: &AccessPattern| {
+        ap.target
+            .as_ref()
+            .and_then(|t| d.table(&t.table))
+            .map_or(TableClass::Standard, |t| t.class())
+    };
     // Write phase: one PutItem per item, costed like the entity's own put pattern.
     for (name, count) in &plan.items {
         let Some(table) = d.tables.iter().find(|t| t.entities.contains(name)) else {
@@ -541,8 +634,10 @@ pub fn estimate_benchmark(
         };
         if let Some(u) = op_units(d, &put) {
             write_ops = write_ops.saturating_add(*count);
-            write_units =
-                write_units.saturating_add(u.total().saturating_mul(Decimal::from(*count)));
+            let units = u.total().saturating_mul(Decimal::from(*count));
+            write_units = write_units.saturating_add(units);
+            write_cost = write_cost
+                .saturating_add(per_million(units, request_price(p, table.class(), true)));
         }
     }
     // Read phase: every pattern at its scaled peak rate; updates and deletes run here too.
@@ -560,16 +655,17 @@ pub fn estimate_benchmark(
             .ceil();
         let ops_n = u64::try_from(ops).unwrap_or(u64::MAX);
         let units = u.total().saturating_mul(ops);
+        let cost = per_million(units, request_price(p, class_of(ap), ap.is_write()));
         if ap.is_write() {
             write_ops = write_ops.saturating_add(ops_n);
             write_units = write_units.saturating_add(units);
+            write_cost = write_cost.saturating_add(cost);
         } else {
             read_ops = read_ops.saturating_add(ops_n);
             read_units = read_units.saturating_add(units);
+            read_cost = read_cost.saturating_add(cost);
         }
     }
-    let write_cost = per_million(write_units, p.write_request_units_per_million);
-    let read_cost = per_million(read_units, p.read_request_units_per_million);
     let load_seconds = Decimal::from(write_ops)
         .checked_div(Decimal::from(plan.write_ops_per_second.max(1)))
         .unwrap_or(Decimal::MAX);

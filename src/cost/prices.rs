@@ -44,6 +44,57 @@ pub struct RegionPrices {
     pub lambda_per_gb_second_arm64: Decimal,
     /// CloudWatch Logs ingestion, per GB.
     pub logs_ingestion_per_gb: Decimal,
+    /// The Standard-IA table class's prices, when known exactly; otherwise they are derived
+    /// from the Standard prices by the ratios AWS publishes for the class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_ia: Option<ClassPrices>,
+}
+
+/// What a table class pays for requests and storage.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassPrices {
+    /// On-demand write request units, per million.
+    pub write_request_units_per_million: Decimal,
+    /// On-demand read request units, per million.
+    pub read_request_units_per_million: Decimal,
+    /// Storage, per GB-month.
+    pub storage_per_gb_month: Decimal,
+}
+
+/// Standard-IA requests cost this many times Standard's (25 % more) where no exact price is
+/// given.
+pub const IA_REQUEST_RATIO: Decimal = Decimal::from_parts(125, 0, 0, false, 2);
+/// Standard-IA storage costs this many times Standard's (60 % less) where no exact price is
+/// given.
+pub const IA_STORAGE_RATIO: Decimal = Decimal::from_parts(4, 0, 0, false, 1);
+
+impl RegionPrices {
+    /// The prices a table of `class` pays, and whether they were derived by the published
+    /// ratios rather than given.
+    pub fn class(&self, class: crate::design::TableClass) -> (ClassPrices, bool) {
+        let standard = ClassPrices {
+            write_request_units_per_million: self.write_request_units_per_million,
+            read_request_units_per_million: self.read_request_units_per_million,
+            storage_per_gb_month: self.storage_per_gb_month,
+        };
+        match class {
+            crate::design::TableClass::Standard => (standard, false),
+            crate::design::TableClass::StandardInfrequentAccess => match self.standard_ia {
+                Some(p) => (p, false),
+                None => (
+                    ClassPrices {
+                        write_request_units_per_million: standard.write_request_units_per_million
+                            * IA_REQUEST_RATIO,
+                        read_request_units_per_million: standard.read_request_units_per_million
+                            * IA_REQUEST_RATIO,
+                        storage_per_gb_month: standard.storage_per_gb_month * IA_STORAGE_RATIO,
+                    },
+                    true,
+                ),
+            },
+        }
+    }
 }
 
 /// The prices of one Region with where they came from.

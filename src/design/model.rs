@@ -119,9 +119,7 @@ pub struct Attribute {
     /// value, used instead of an even spread over `distinct_values`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub busiest_share: Option<Decimal>,
-    /// Share (above 0, up to 1) of the entity's items that carry this attribute, when not all
-    /// do: an index keyed on it holds only those items (a sparse index), and sizes, storage,
-    /// request units and the benchmark's data follow. Absent: every item carries it.
+    /// Share (0 to 1) of items that carry it, when not all do; an index keyed on it is sparse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub present_fraction: Option<Decimal>,
     /// A representative value, shown in sample items.

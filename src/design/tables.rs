@@ -38,6 +38,9 @@ pub struct Table {
     /// Local secondary indexes (same partition key, another sort key).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub local_secondary_indexes: Vec<Index>,
+    /// STANDARD (default) or STANDARD_INFREQUENT_ACCESS: cheaper storage, dearer requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_class: Option<TableClass>,
     /// Billing mode; on-demand (PAY_PER_REQUEST) when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_mode: Option<BillingMode>,
@@ -58,6 +61,11 @@ pub struct Table {
 }
 
 impl Table {
+    /// The table's class, STANDARD when the design names none.
+    pub fn class(&self) -> TableClass {
+        self.table_class.unwrap_or(TableClass::Standard)
+    }
+
     /// Global then local secondary indexes, each with its kind.
     pub fn indexes(&self) -> impl Iterator<Item = (IndexKind, &Index)> {
         self.global_secondary_indexes
@@ -178,6 +186,37 @@ impl ProjectionType {
             Self::All => "ALL",
             Self::KeysOnly => "KEYS_ONLY",
             Self::Include => "INCLUDE",
+        }
+    }
+}
+
+/// DynamoDB table classes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+pub enum TableClass {
+    /// Standard.
+    #[serde(rename = "STANDARD")]
+    Standard,
+    /// Infrequent access.
+    #[serde(rename = "STANDARD_INFREQUENT_ACCESS")]
+    StandardInfrequentAccess,
+}
+
+impl TableClass {
+    /// DynamoDB's name for the class (CreateTable's and CloudFormation's TableClass).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Standard => "STANDARD",
+            Self::StandardInfrequentAccess => "STANDARD_INFREQUENT_ACCESS",
+        }
+    }
+
+    /// How people call it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Standard => "Standard",
+            Self::StandardInfrequentAccess => "Standard-IA",
         }
     }
 }

@@ -46,6 +46,10 @@ pub fn create_table_request(d: &Design, t: &Table, name: &str) -> Value {
         "BillingMode": "PAY_PER_REQUEST",
         "Tags": [{"Key": TAG_KEY, "Value": d.app.name}],
     });
+    // STANDARD is what DynamoDB assumes; only the other class is written out.
+    if t.class() != crate::design::TableClass::Standard {
+        req["TableClass"] = json!(t.class().name());
+    }
     let indexes = |list: &[Index]| -> Vec<Value> {
         list.iter()
             .map(|ix| {

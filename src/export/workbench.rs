@@ -394,6 +394,7 @@ pub fn import(text: &str, region: &str) -> Result<Imported, ImportError> {
             sort_key: sk,
             global_secondary_indexes: gsis,
             local_secondary_indexes: Vec::new(),
+            table_class: None,
             billing_mode: match wt.billing_mode.as_deref() {
                 Some("PROVISIONED") => Some(design::BillingMode::Provisioned),
                 _ => None,

@@ -180,6 +180,7 @@ async fn emulator_check() -> Check {
             sort_key: None,
             global_secondary_indexes: vec![],
             local_secondary_indexes: vec![],
+            table_class: None,
             billing_mode: None,
             provisioned_throughput: None,
             attribute_definitions: None,

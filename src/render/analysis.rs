@@ -373,8 +373,28 @@ fn gap_cause(d: &Design, ap: &AccessPattern, s: &Summary, model: &cost::OpUnits)
                     )
                 })
                 .unwrap_or_default();
+            // A sparse index holds only its share of the run's items: a short run's item
+            // count may not fill a page.
+            let sparse = d
+                .entity(&ap.entity)
+                .map(|e| crate::capacity::target_share(d, ap, e))
+                .filter(|share| *share < rust_decimal::Decimal::ONE)
+                .map(|share| {
+                    format!(
+                        " ({} holds only the {} % of {}'s items that carry its keys: with the \
+                         run's item count its collections may hold less than a page; raise \
+                         --items)",
+                        ap.target
+                            .as_ref()
+                            .and_then(|t| t.index.as_deref())
+                            .unwrap_or("the index"),
+                        (share * rust_decimal::Decimal::ONE_HUNDRED).normalize(),
+                        ap.entity
+                    )
+                })
+                .unwrap_or_default();
             format!(
-                "Query pages returned {:.1} item(s) per call against {} estimated{range}",
+                "Query pages returned {:.1} item(s) per call against {} estimated{range}{sparse}",
                 s.items_per_call,
                 ap.items_per_query.unwrap_or(1)
             )
@@ -445,6 +465,26 @@ fn gap_cause(d: &Design, ap: &AccessPattern, s: &Summary, model: &cost::OpUnits)
                 format!(
                     "{measured:.2} units a call landed on {ix}, which the model leaves out: the \
                  items carry its keys, or the update changes what it projects"
+                )
+            } else if ap.is_write()
+                && let Some(share) = d
+                    .entity(&ap.entity)
+                    .and_then(|e| {
+                        let (_, index) = d.table(&ap.target.as_ref()?.table)?.index(ix)?;
+                        let mut keys = vec![index.partition_key.name.as_str()];
+                        keys.extend(index.sort_key.as_ref().map(|k| k.name.as_str()));
+                        Some(crate::capacity::share_carrying(e, &keys))
+                    })
+                    .filter(|share| *share < rust_decimal::Decimal::ONE)
+            {
+                format!(
+                    "{ix} took {measured:.2} units a call against the model's {modelled:.2}: it \
+                     is sparse — {} % of {}'s items carry its keys — and the run's {} call(s) \
+                     met another share of such items than that; the model prices the design's \
+                     share, a longer run comes closer to it",
+                    (share * rust_decimal::Decimal::ONE_HUNDRED).normalize(),
+                    ap.entity,
+                    s.count
                 )
             } else if moves_key && (ratio - 0.5).abs() < 0.1 {
                 format!(
@@ -585,11 +625,10 @@ pub fn stage4(
         ) else {
             continue;
         };
-        let price = if ap.is_write() {
-            p.write_request_units_per_million
-        } else {
-            p.read_request_units_per_million
-        };
+        let class = d
+            .table(&t.table)
+            .map_or(crate::design::TableClass::Standard, |t| t.class());
+        let price = cost::request_price(p, class, ap.is_write());
         let measured_total = s.table_units_per_call + s.index_units_per_call.values().sum::<f64>();
         let m_month = monthly(measured_total, ap.peak_rps, price);
         let e_month = model

@@ -122,6 +122,48 @@ pub fn storage_table(r: &CostReport) -> MdTable {
     t
 }
 
+/// Per table: what a month costs in each table class, for its own mix of reads, writes and
+/// storage, and which is cheaper.
+pub fn classes_table(r: &CostReport) -> MdTable {
+    let mut t = MdTable::new(&[
+        ("Table", Align::Left),
+        ("Class", Align::Left),
+        ("$Standard/mo", Align::Right),
+        ("$Standard-IA/mo", Align::Right),
+        ("Cheaper", Align::Left),
+    ]);
+    for c in &r.classes {
+        let cheaper = c.cheaper();
+        let saving = (c.standard_monthly - c.infrequent_access_monthly).abs();
+        t.row([
+            c.table.clone(),
+            c.class.label().to_string(),
+            usd(c.standard_monthly),
+            usd(c.infrequent_access_monthly),
+            if cheaper == c.class {
+                format!("{} (as designed)", cheaper.label())
+            } else {
+                format!("{} saves ${} a month", cheaper.label(), usd(saving))
+            },
+        ]);
+    }
+    t
+}
+
+/// How the table-class comparison was priced.
+pub fn classes_note(r: &CostReport) -> String {
+    let mut s = "Requests at average rates plus the storage of the table and its indexes. Standard-IA stores for less and charges more per request: it pays off where storage outweighs traffic."
+        .to_string();
+    if r.ia_prices_derived {
+        s.push_str(&format!(
+            " Standard-IA prices are derived from the Standard ones by the ratios AWS publishes for the class (requests ×{}, storage ×{}); a price file may give them exactly under `standard_ia`.",
+            crate::cost::IA_REQUEST_RATIO,
+            crate::cost::IA_STORAGE_RATIO
+        ));
+    }
+    s
+}
+
 /// Totals against the budget.
 pub fn totals(r: &CostReport) -> String {
     let verdict = |x: Decimal| {
@@ -152,12 +194,15 @@ pub fn report_text(name: &str, r: &CostReport) -> String {
         "Monthly cost of {name} on DynamoDB on-demand\n{}\n\n\
          Per access pattern (request units per call; KB read or written per call)\n{}\n\
          Per table and index\n{}\n\
-         Storage at the design's item counts\n{}\n{}",
+         Storage at the design's item counts\n{}\n{}\n\
+         Table class, per table\n{}{}\n",
         conventions(r),
         patterns_table(r).render(),
         targets_table(r).render(),
         storage_table(r).render(),
-        totals(r)
+        totals(r),
+        classes_table(r).render(),
+        classes_note(r),
     )
 }
 

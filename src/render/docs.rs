@@ -652,6 +652,8 @@ fn cost_context(d: &Design, r: &cost::CostReport) -> serde_json::Value {
         "conventions": super::cost::conventions(r),
         "targets_table": super::cost::targets_table(r).fenced(),
         "storage_table": super::cost::storage_table(r).fenced(),
+        "classes_table": super::cost::classes_table(r).fenced(),
+        "classes_note": super::cost::classes_note(r),
         "total_peak": usd(r.total_at_peak),
         "total_average": usd(r.total_at_average),
         "budget": usd(r.budget),

@@ -167,7 +167,6 @@ fn indexes(d: &Design, ti: usize, t: &Table, r: &cost::CostReport, s: &mut Sink)
 /// An update that rewrites an index key deletes and re-puts the index entry: two index writes
 /// per call instead of one.
 fn key_moves(d: &Design, prices: &cost::PriceTable, s: &mut Sink) {
-    let price = prices.prices.write_request_units_per_million;
     for (pi, p) in d.access_patterns.iter().enumerate() {
         if p.api != Api::UpdateItem || p.peak_rps < Decimal::from(HIGH_UPDATE_RPS) {
             continue;
@@ -178,6 +177,7 @@ fn key_moves(d: &Design, prices: &cost::PriceTable, s: &mut Sink) {
         let Some(units) = cost::op_units(d, p) else {
             continue;
         };
+        let price = cost::request_price(&prices.prices, t.class(), true);
         for (_, ix) in t.indexes() {
             let moved = std::iter::once(&ix.partition_key)
                 .chain(ix.sort_key.as_ref())

@@ -340,21 +340,26 @@ impl<'a> Generator<'a> {
             .find(|e| e.name != me && e.identity.len() == 1 && e.identity[0] == attr)
     }
 
-    /// The largest page a Query keyed on `attr` of `entity` reads (its `items_per_query`),
-    /// over the Query patterns whose target's partition key is that attribute; 1 when none.
-    fn page_on(&self, entity: &str, attr: &str) -> u64 {
+    /// The Query patterns that look `entity`'s items up by `attr` (the partition key of the
+    /// table or index they read): each one's page (`items_per_query`) and the share of the
+    /// items its target holds (below 1 for a sparse index).
+    fn pages_on(&self, entity: &Entity, attr: &str) -> Vec<(u64, Decimal)> {
         self.design
             .access_patterns
             .iter()
-            .filter(|p| p.entity == entity && p.api == crate::design::Api::Query)
+            .filter(|p| p.entity == entity.name && p.api == crate::design::Api::Query)
             .filter(|p| {
                 self.design
                     .target_keys(p)
                     .is_some_and(|(pk, _)| pk.name == attr)
             })
-            .map(|p| p.items_per_query.unwrap_or(1))
-            .max()
-            .unwrap_or(1)
+            .map(|p| {
+                (
+                    p.items_per_query.unwrap_or(1),
+                    crate::capacity::target_share(self.design, p, entity),
+                )
+            })
+            .collect()
     }
 
     /// The key attributes of the table that stores `entity`: every item carries them.
@@ -413,21 +418,25 @@ impl<'a> Generator<'a> {
                 .unwrap_or(a)
                 .clone(),
         };
-        // Values a Query's page needs: count / page, so each collection holds a page. Only the
-        // items carrying a sparse attribute count, with a tenth to spare: the carriers of one
-        // value are spread evenly, not exactly.
+        // Values a Query's page needs: count / page, so each collection holds a page. In a
+        // sparse index only the items carrying its keys count, with a tenth to spare: the
+        // carriers of one value are spread evenly, not exactly.
         let room = |a: &Attribute| {
-            let page = self.page_on(&entity.name, &a.name);
-            let share = crate::capacity::presence(a);
-            let carriers = if share < Decimal::ONE {
-                (Decimal::from(count) * share * Decimal::new(9, 1))
-                    .floor()
-                    .to_u64()
-                    .unwrap_or(count)
-            } else {
-                count
-            };
-            (page > 1).then(|| (carriers / page).max(1))
+            self.pages_on(entity, &a.name)
+                .into_iter()
+                .filter(|(page, _)| *page > 1)
+                .map(|(page, share)| {
+                    let carriers = if share < Decimal::ONE {
+                        (Decimal::from(count) * share * Decimal::new(9, 1))
+                            .floor()
+                            .to_u64()
+                            .unwrap_or(count)
+                    } else {
+                        count
+                    };
+                    (carriers / page).max(1)
+                })
+                .min()
         };
         let mut plan: Vec<Recipe> = entity
             .attributes

@@ -130,6 +130,24 @@ fn summary(p: &cost::Priced) -> Value {
         "details": "Every pattern's units and cost: Stage 2's document (Monthly cost) and \
                     `ddb-architect cost design.json`.",
     });
+    // Only a table whose other class would be cheaper is worth the model's attention.
+    let classes: Vec<String> = m
+        .classes
+        .iter()
+        .filter(|c| c.cheaper() != c.class)
+        .map(|c| {
+            format!(
+                "{}: {} would cost ${} a month instead of ${} (set table_class)",
+                c.table,
+                c.cheaper().label(),
+                usd(c.standard_monthly.min(c.infrequent_access_monthly)),
+                usd(c.standard_monthly.max(c.infrequent_access_monthly))
+            )
+        })
+        .collect();
+    if !classes.is_empty() {
+        out["cheaper_table_class"] = json!(classes);
+    }
     if let Some(b) = &p.benchmark {
         out["benchmark_run"] = json!({
             "total_usd": usd(b.total),

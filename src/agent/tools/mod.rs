@@ -213,7 +213,36 @@ fn schema_of<T: JsonSchema>() -> Value {
     }
     portable_patterns(&mut v);
     compact(&mut v);
+    without_import_only(&mut v);
     v
+}
+
+/// Table fields that exist so that imported models (files) can be checked and refused: a
+/// design a model writes is on-demand with derived AttributeDefinitions, so offering them
+/// would only spend tokens on a way to be wrong.
+const IMPORT_ONLY: [&str; 3] = [
+    "billing_mode",
+    "provisioned_throughput",
+    "attribute_definitions",
+];
+
+fn without_import_only(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::Object(props)) = o.get_mut("properties") {
+                for name in IMPORT_ONLY {
+                    props.remove(name);
+                }
+            }
+            if let Some(Value::Object(defs)) = o.get_mut("$defs") {
+                defs.remove("BillingMode");
+                defs.remove("ProvisionedThroughput");
+            }
+            o.values_mut().for_each(without_import_only);
+        }
+        Value::Array(a) => a.iter_mut().for_each(without_import_only),
+        _ => {}
+    }
 }
 
 /// The schema in fewer tokens, meaning the same to a model and to a validator: a `oneOf` of

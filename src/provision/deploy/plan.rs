@@ -167,8 +167,12 @@ pub fn will_create(d: &Design, o: &Options, local: bool) -> String {
         &d.tables
     };
     for t in tables {
+        let class = match t.class() {
+            crate::design::TableClass::Standard => String::new(),
+            other => format!(", {}", other.label()),
+        };
         s.push_str(&format!(
-            "  table     {} (on-demand, {} GSI(s))\n",
+            "  table     {} (on-demand{class}, {} GSI(s))\n",
             d.benchmark_table_name(t),
             t.global_secondary_indexes.len()
         ));
