@@ -593,8 +593,10 @@ class Run:
         item = make_item(self.seed, e, self.pick_index(max(count, 1)))
         # A Query of a sparse index looks up a value that items carry: draw again until the
         # item has one (its share of items is above zero, and the draws are spread evenly).
+        # A multi-attribute partition key is matched on every one of its attributes.
+        pk_names = [p["pk"]] + list(p.get("more_pk") or [])
         tries = 0
-        while api == "Query" and p["pk"] not in item:
+        while api == "Query" and any(k not in item for k in pk_names):
             tries += 1
             if tries > 10_000:
                 raise ValueError(f"{p['id']}: no item carries {p['pk']}")
@@ -624,9 +626,9 @@ class Run:
         if api == "Query":
             kw = {
                 "TableName": p["table"],
-                "KeyConditionExpression": "#pk = :pk",
-                "ExpressionAttributeNames": {"#pk": p["pk"]},
-                "ExpressionAttributeValues": {":pk": item[p["pk"]]},
+                "KeyConditionExpression": " AND ".join(f"#pk{i} = :pk{i}" for i in range(len(pk_names))),
+                "ExpressionAttributeNames": {f"#pk{i}": k for i, k in enumerate(pk_names)},
+                "ExpressionAttributeValues": {f":pk{i}": item[k] for i, k in enumerate(pk_names)},
                 "ConsistentRead": p["consistency"] == "strong",
             }
             sk = p.get("sort_key")

@@ -119,16 +119,13 @@ pub fn share_carrying(entity: &Entity, keys: &[&str]) -> Decimal {
 /// The share of `entity`'s items in the target a pattern reads or writes: 1 for a table, the
 /// items carrying the index's keys for an index.
 pub fn target_share(design: &Design, pattern: &AccessPattern, entity: &Entity) -> Decimal {
-    match pattern.target.as_ref().and_then(|t| t.index.as_ref()) {
+    let index = pattern.target.as_ref().and_then(|t| {
+        let name = t.index.as_ref()?;
+        design.table(&t.table)?.index(name).map(|(_, ix)| ix)
+    });
+    match index {
         None => Decimal::ONE,
-        Some(_) => match design.target_keys(pattern) {
-            Some((pk, sk)) => {
-                let mut keys = vec![pk.name.as_str()];
-                keys.extend(sk.map(|k| k.name.as_str()));
-                share_carrying(entity, &keys)
-            }
-            None => Decimal::ONE,
-        },
+        Some(ix) => share_carrying(entity, &ix.key_names()),
     }
 }
 
@@ -143,9 +140,7 @@ pub fn mean_item_bytes(entity: &Entity) -> Decimal {
 /// Size of the entry a variant of `entity`'s items leaves in `index` (0 when they carry none
 /// of the index's keys: they are not in it), and whether they are in it.
 pub fn variant_entry_bytes(v: &Variant<'_>, table: &Table, index: &Index) -> Option<u64> {
-    let keys_in = std::iter::once(&index.partition_key)
-        .chain(index.sort_key.as_ref())
-        .all(|k| v.has(&k.name));
+    let keys_in = index.key_names().into_iter().all(|k| v.has(k));
     if !keys_in {
         return None;
     }
@@ -223,8 +218,7 @@ fn entry_bytes(present: &[&crate::design::Attribute], table: &Table, index: &Ind
         ProjectionType::KeysOnly | ProjectionType::Include => {
             let mut names: Vec<&str> = vec![table.partition_key.name.as_str()];
             names.extend(table.sort_key.as_ref().map(|k| k.name.as_str()));
-            names.push(index.partition_key.name.as_str());
-            names.extend(index.sort_key.as_ref().map(|k| k.name.as_str()));
+            names.extend(index.key_names());
             if index.projection.ty == ProjectionType::Include {
                 names.extend(index.projection.attributes.iter().map(String::as_str));
             }
@@ -280,9 +274,7 @@ pub fn read_bytes_per_call(design: &Design, pattern: &AccessPattern) -> Option<u
 /// index holds, 2 when an update changes an index key (the old entry is deleted and a new one
 /// put), otherwise 1.
 pub fn index_writes_per_op(p: &AccessPattern, entity: &Entity, index: &Index) -> u64 {
-    let keys: Vec<&str> = std::iter::once(index.partition_key.name.as_str())
-        .chain(index.sort_key.as_ref().map(|k| k.name.as_str()))
-        .collect();
+    let keys = index.key_names();
     let carries = keys
         .iter()
         .all(|k| entity.attributes.iter().any(|a| a.name == *k));

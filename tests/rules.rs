@@ -227,6 +227,14 @@ const CASES: &[(&str, Break)] = &[
             json!(true),
         );
     }),
+    ("DDB025", |v| {
+        // The sort key names OrderDate twice.
+        set(
+            v,
+            "/tables/1/global_secondary_indexes/0/more_sort_keys",
+            json!([{"name": "OrderDate", "type": "S"}]),
+        );
+    }),
     ("DDB100", |v| {
         set(v, "/tables", json!([]));
         for i in 0..4 {
@@ -414,6 +422,24 @@ const CASES: &[(&str, Break)] = &[
     }),
     ("DDB212", |v| {
         set(v, "/relationships/0/join_entity", json!("OrderLine"))
+    }),
+    ("DDB213", |v| {
+        // The index's sort key glues Status and OrderDate into one synthetic attribute.
+        push(
+            v,
+            "/entities/1/attributes",
+            json!({"name": "StatusOrderDate", "type": "S", "bytes": 29, "source": "guess"}),
+        );
+        set(
+            v,
+            "/tables/1/global_secondary_indexes/0/sort_key/name",
+            json!("StatusOrderDate"),
+        );
+        set(
+            v,
+            "/access_patterns/1/key_criteria/1/attribute",
+            json!("StatusOrderDate"),
+        );
     }),
     ("DDB301", |v| {
         set(v, "/access_patterns/0/peak_rps", json!(10000));

@@ -94,9 +94,10 @@ fn scalar(ty: AttributeType) -> ScalarAttributeType {
     }
 }
 
+/// Partition-key attributes (HASH), then sort-key ones (RANGE), in key order.
 fn key_schema(
-    pk: &KeyAttribute,
-    sk: Option<&KeyAttribute>,
+    pks: &[&KeyAttribute],
+    sks: &[&KeyAttribute],
 ) -> Result<Vec<KeySchemaElement>, DynamoError> {
     let build = |k: &KeyAttribute, t: KeyType| {
         KeySchemaElement::builder()
@@ -108,11 +109,10 @@ fn key_schema(
                 message: e.to_string(),
             })
     };
-    let mut out = vec![build(pk, KeyType::Hash)?];
-    if let Some(sk) = sk {
-        out.push(build(sk, KeyType::Range)?);
-    }
-    Ok(out)
+    pks.iter()
+        .map(|k| build(k, KeyType::Hash))
+        .chain(sks.iter().map(|k| build(k, KeyType::Range)))
+        .collect()
 }
 
 fn projection(ix: &Index) -> Projection {
@@ -140,7 +140,10 @@ pub async fn create_table(
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
-        .set_key_schema(Some(key_schema(&t.partition_key, t.sort_key.as_ref())?));
+        .set_key_schema(Some(key_schema(
+            &[&t.partition_key],
+            &t.sort_key.iter().collect::<Vec<_>>(),
+        )?));
     if t.class() == design::TableClass::StandardInfrequentAccess {
         req = req.table_class(aws_sdk_dynamodb::types::TableClass::StandardInfrequentAccess);
     }
@@ -160,7 +163,7 @@ pub async fn create_table(
         req = req.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(&g.name)
-                .set_key_schema(Some(key_schema(&g.partition_key, g.sort_key.as_ref())?))
+                .set_key_schema(Some(key_schema(&g.partition_keys(), &g.sort_keys())?))
                 .projection(projection(g))
                 .build()
                 .map_err(|e| DynamoError::Build {
@@ -173,7 +176,7 @@ pub async fn create_table(
         req = req.local_secondary_indexes(
             LocalSecondaryIndex::builder()
                 .index_name(&l.name)
-                .set_key_schema(Some(key_schema(&l.partition_key, l.sort_key.as_ref())?))
+                .set_key_schema(Some(key_schema(&l.partition_keys(), &l.sort_keys())?))
                 .projection(projection(l))
                 .build()
                 .map_err(|e| DynamoError::Build {

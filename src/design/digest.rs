@@ -148,6 +148,16 @@ fn keys(pk: &KeyAttribute, sk: Option<&KeyAttribute>) -> String {
     }
 }
 
+/// An index's keys, every attribute of a multi-attribute key joined by "+".
+fn index_keys(i: &crate::design::Index) -> String {
+    let join = |keys: Vec<&KeyAttribute>| keys.into_iter().map(key).collect::<Vec<_>>().join(" + ");
+    let pk = join(i.partition_keys());
+    match i.sort_keys() {
+        sks if sks.is_empty() => format!("PK {pk}"),
+        sks => format!("PK {pk}, SK {}", join(sks)),
+    }
+}
+
 fn table(t: &Table) -> String {
     let mut s = format!(
         "- {} ({}): {}",
@@ -168,7 +178,7 @@ fn table(t: &Table) -> String {
                 s,
                 "; {kind} {} {} projecting {projection}",
                 i.name,
-                keys(&i.partition_key, i.sort_key.as_ref())
+                index_keys(i)
             );
         }
     }

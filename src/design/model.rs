@@ -539,6 +539,23 @@ impl Design {
         }
     }
 
+    /// Every partition-key and sort-key attribute of the pattern's target, in key order: one
+    /// of each at most for a table, several for a GSI with multi-attribute keys.
+    pub fn target_all_keys(
+        &self,
+        p: &AccessPattern,
+    ) -> Option<(Vec<&KeyAttribute>, Vec<&KeyAttribute>)> {
+        let target = p.target.as_ref()?;
+        let table = self.table(&target.table)?;
+        match &target.index {
+            None => Some((vec![&table.partition_key], table.sort_key.iter().collect())),
+            Some(name) => {
+                let (_, ix) = table.index(name)?;
+                Some((ix.partition_keys(), ix.sort_keys()))
+            }
+        }
+    }
+
     /// The pattern's condition on its target's sort key, with that key, when it has one.
     pub fn sort_key_criterion<'a>(
         &'a self,
@@ -553,9 +570,9 @@ impl Design {
     /// The KeyConditionExpression a pattern's call uses: derived from its key criteria and its
     /// target's keys, partition key first. `None` when the pattern has no valid target.
     pub fn key_condition(&self, p: &AccessPattern) -> Option<String> {
-        let (pk, sk) = self.target_keys(p)?;
+        let (pks, sks) = self.target_all_keys(p)?;
         let mut parts = Vec::new();
-        for key in std::iter::once(pk).chain(sk) {
+        for key in pks.into_iter().chain(sks) {
             if let Some(c) = p.key_criteria.iter().find(|c| c.attribute == key.name) {
                 parts.push(c.condition.expression(&key.name));
             }

@@ -87,12 +87,9 @@ impl Table {
     /// appearance: what CreateTable's AttributeDefinitions must list.
     pub fn key_attributes(&self) -> Vec<&KeyAttribute> {
         let mut out: Vec<&KeyAttribute> = Vec::new();
-        let all =
-            std::iter::once(&self.partition_key)
-                .chain(self.sort_key.as_ref())
-                .chain(self.indexes().flat_map(|(_, i)| {
-                    std::iter::once(&i.partition_key).chain(i.sort_key.as_ref())
-                }));
+        let all = std::iter::once(&self.partition_key)
+            .chain(self.sort_key.as_ref())
+            .chain(self.indexes().flat_map(|(_, i)| i.keys()));
         for k in all {
             if !out.iter().any(|o| o.name == k.name) {
                 out.push(k);
@@ -145,6 +142,14 @@ pub struct Index {
     /// Sort key, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_key: Option<KeyAttribute>,
+    /// GSI multi-attribute key: further partition-key attributes after `partition_key`, in
+    /// order (up to 4 in all), each matched by equality. Instead of a concatenated key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_partition_keys: Vec<KeyAttribute>,
+    /// GSI multi-attribute key: further sort-key attributes after `sort_key` (up to 4 in
+    /// all), queried left to right.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_sort_keys: Vec<KeyAttribute>,
     /// Which attributes are copied into the index.
     pub projection: Projection,
     /// Provisioned capacity; must be absent for on-demand tables.
@@ -153,6 +158,54 @@ pub struct Index {
     /// Why the index exists and why it is keyed this way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rationale: Option<String>,
+}
+
+impl Index {
+    /// The partition-key attributes, in key order (one unless the key has several).
+    pub fn partition_keys(&self) -> Vec<&KeyAttribute> {
+        std::iter::once(&self.partition_key)
+            .chain(&self.more_partition_keys)
+            .collect()
+    }
+
+    /// The sort-key attributes, in key order (none, one, or several).
+    pub fn sort_keys(&self) -> Vec<&KeyAttribute> {
+        self.sort_key.iter().chain(&self.more_sort_keys).collect()
+    }
+
+    /// Every key attribute: partition keys, then sort keys.
+    pub fn keys(&self) -> Vec<&KeyAttribute> {
+        let mut all = self.partition_keys();
+        all.extend(self.sort_keys());
+        all
+    }
+
+    /// Every key attribute's name.
+    pub fn key_names(&self) -> Vec<&str> {
+        self.keys().into_iter().map(|k| k.name.as_str()).collect()
+    }
+
+    /// True when a key has more than one attribute.
+    pub fn multi_attribute(&self) -> bool {
+        !self.more_partition_keys.is_empty() || !self.more_sort_keys.is_empty()
+    }
+
+    /// The partition key as people read it: "TournamentId + Region".
+    pub fn partition_key_text(&self) -> String {
+        join_keys(&self.partition_keys())
+    }
+
+    /// The sort key as people read it, empty when there is none.
+    pub fn sort_key_text(&self) -> String {
+        join_keys(&self.sort_keys())
+    }
+}
+
+fn join_keys(keys: &[&KeyAttribute]) -> String {
+    keys.iter()
+        .map(|k| k.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 /// Index projection.

@@ -13,12 +13,16 @@ use crate::design::{Design, Index, KeyAttribute, ProjectionType, Table};
 /// The tag key that marks a resource as created from a ddb-architect design.
 pub const TAG_KEY: &str = "ddb-architect:design";
 
-fn key_schema(pk: &KeyAttribute, sk: Option<&KeyAttribute>) -> Value {
-    let mut ks = vec![json!({"AttributeName": pk.name, "KeyType": "HASH"})];
-    if let Some(sk) = sk {
-        ks.push(json!({"AttributeName": sk.name, "KeyType": "RANGE"}));
-    }
-    Value::Array(ks)
+/// A KeySchema: the partition-key attributes (HASH), then the sort-key ones (RANGE), in key
+/// order — several of each for a GSI's multi-attribute key.
+fn key_schema(pks: &[&KeyAttribute], sks: &[&KeyAttribute]) -> Value {
+    let element = |k: &&KeyAttribute, ty: &str| json!({"AttributeName": k.name, "KeyType": ty});
+    Value::Array(
+        pks.iter()
+            .map(|k| element(k, "HASH"))
+            .chain(sks.iter().map(|k| element(k, "RANGE")))
+            .collect(),
+    )
 }
 
 fn projection(ix: &Index) -> Value {
@@ -42,7 +46,7 @@ pub fn create_table_request(d: &Design, t: &Table, name: &str) -> Value {
     let mut req = json!({
         "TableName": name,
         "AttributeDefinitions": defs,
-        "KeySchema": key_schema(&t.partition_key, t.sort_key.as_ref()),
+        "KeySchema": key_schema(&[&t.partition_key], &t.sort_key.iter().collect::<Vec<_>>()),
         "BillingMode": "PAY_PER_REQUEST",
         "Tags": [{"Key": TAG_KEY, "Value": d.app.name}],
     });
@@ -55,7 +59,7 @@ pub fn create_table_request(d: &Design, t: &Table, name: &str) -> Value {
             .map(|ix| {
                 json!({
                     "IndexName": ix.name,
-                    "KeySchema": key_schema(&ix.partition_key, ix.sort_key.as_ref()),
+                    "KeySchema": key_schema(&ix.partition_keys(), &ix.sort_keys()),
                     "Projection": projection(ix),
                 })
             })

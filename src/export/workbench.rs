@@ -138,8 +138,9 @@ fn wb_keys(pk: &KeyAttribute, sk: Option<&KeyAttribute>) -> WbKeys {
 }
 
 /// Export a design as a Workbench model. Each table carries its entities' attributes and a
-/// few sample items; local secondary indexes, which Workbench models do not describe, are left
-/// out (the CloudFormation and CLI exports keep them).
+/// few sample items; local secondary indexes and indexes with multi-attribute keys, which
+/// Workbench models do not describe, are left out (the CloudFormation and CLI exports keep
+/// them).
 pub fn export(d: &Design, now: std::time::SystemTime) -> Model {
     let date = workbench_date(now);
     let tables = d
@@ -188,9 +189,13 @@ pub fn export(d: &Design, now: std::time::SystemTime) -> Model {
                 table_name: t.name.clone(),
                 key_attributes: wb_keys(&t.partition_key, t.sort_key.as_ref()),
                 non_key_attributes: non_key,
+                // A Workbench model names one partition and one sort key per index: an index
+                // with a multi-attribute key cannot be described there and is left out, like
+                // LSIs, rather than exported under a key it does not have.
                 global_secondary_indexes: t
                     .global_secondary_indexes
                     .iter()
+                    .filter(|ix| !ix.multi_attribute())
                     .map(|ix| WbIndex {
                         index_name: ix.name.clone(),
                         key_attributes: wb_keys(&ix.partition_key, ix.sort_key.as_ref()),
@@ -370,6 +375,8 @@ pub fn import(text: &str, region: &str) -> Result<Imported, ImportError> {
                 purpose: "imported from NoSQL Workbench".to_string(),
                 partition_key: key(&g.key_attributes.partition_key)?,
                 sort_key: g.key_attributes.sort_key.as_ref().map(key).transpose()?,
+                more_partition_keys: Vec::new(),
+                more_sort_keys: Vec::new(),
                 projection: Projection {
                     ty,
                     attributes: g.projection.non_key_attributes.clone(),

@@ -442,8 +442,9 @@ fn gap_cause(d: &Design, ap: &AccessPattern, s: &Summary, model: &cost::OpUnits)
                 .and_then(|t| d.table(&t.table))
                 .and_then(|t| t.index(ix))
                 .is_some_and(|(_, index)| {
-                    std::iter::once(&index.partition_key)
-                        .chain(index.sort_key.as_ref())
+                    index
+                        .keys()
+                        .into_iter()
                         .any(|k| ap.updates.contains(&k.name))
                 });
         let ratio = if modelled > 0.0 {
@@ -471,9 +472,7 @@ fn gap_cause(d: &Design, ap: &AccessPattern, s: &Summary, model: &cost::OpUnits)
                     .entity(&ap.entity)
                     .and_then(|e| {
                         let (_, index) = d.table(&ap.target.as_ref()?.table)?.index(ix)?;
-                        let mut keys = vec![index.partition_key.name.as_str()];
-                        keys.extend(index.sort_key.as_ref().map(|k| k.name.as_str()));
-                        Some(crate::capacity::share_carrying(e, &keys))
+                        Some(crate::capacity::share_carrying(e, &index.key_names()))
                     })
                     .filter(|share| *share < rust_decimal::Decimal::ONE)
             {

@@ -458,6 +458,14 @@ pub fn key_picture(d: &Design, t: &Table) -> String {
     out
 }
 
+/// Key attributes with their types, "TournamentId (S) + Region (S)".
+fn typed_keys(keys: &[&crate::design::KeyAttribute]) -> String {
+    keys.iter()
+        .map(|k| format!("{} ({})", k.name, k.ty.code()))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
 fn keys_text(pk: &str, sk: Option<&str>) -> String {
     match sk {
         Some(sk) => format!("{pk} + {sk}"),
@@ -704,11 +712,8 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
             overview.row([
                 ix.name.clone(),
                 ix.purpose.clone(),
-                ix.partition_key.name.clone(),
-                ix.sort_key
-                    .as_ref()
-                    .map(|k| k.name.clone())
-                    .unwrap_or_default(),
+                ix.partition_key_text(),
+                ix.sort_key_text(),
                 String::new(),
                 serves(&t.name, Some(&ix.name)),
             ]);
@@ -740,11 +745,8 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
                             IndexKind::Local => format!("{} (LSI)", ix.name),
                         },
                         t.name.clone(),
-                        format!("{} ({})", ix.partition_key.name, ix.partition_key.ty.code()),
-                        ix.sort_key
-                            .as_ref()
-                            .map(|k| format!("{} ({})", k.name, k.ty.code()))
-                            .unwrap_or_default(),
+                        typed_keys(&ix.partition_keys()),
+                        typed_keys(&ix.sort_keys()),
                         match ix.projection.ty {
                             ProjectionType::Include => format!(
                                 "INCLUDE {}",
@@ -760,7 +762,7 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
                         "name": ix.name,
                         "kind": match kind { IndexKind::Global => "GSI", IndexKind::Local => "LSI" },
                         "purpose": ix.purpose,
-                        "keys": keys_text(&ix.partition_key.name, ix.sort_key.as_ref().map(|k| k.name.as_str())),
+                        "keys": if ix.sort_keys().is_empty() { ix.partition_key_text() } else { format!("{} + {}", ix.partition_key_text(), ix.sort_key_text()) },
                         "projection": match ix.projection.ty {
                             ProjectionType::Include => format!("INCLUDE {}", ix.projection.attributes.join(", ")),
                             other => other.name().to_string(),

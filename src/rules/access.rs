@@ -67,6 +67,9 @@ fn pattern(d: &Design, pi: usize, p: &AccessPattern, s: &mut Sink) {
                 None => return,
             },
         };
+    let Some((pks, sks)) = d.target_all_keys(p) else {
+        return;
+    };
     let where_ = match &target.index {
         Some(ix) => format!("index {ix} of {}", table.name),
         None => format!("table {}", table.name),
@@ -120,7 +123,7 @@ fn pattern(d: &Design, pi: usize, p: &AccessPattern, s: &mut Sink) {
         );
     }
 
-    key_match(pi, p, pk, sk, &where_, s);
+    key_match(pi, p, &pks, &sks, &where_, s);
     order(d, pi, p, sk, &where_, s);
     sortable_range(d, pi, p, s);
     if p.unique && target.index.is_some() {
@@ -455,50 +458,47 @@ fn order(
 fn key_match(
     pi: usize,
     p: &AccessPattern,
-    pk: &KeyAttribute,
-    sk: Option<&KeyAttribute>,
+    pks: &[&KeyAttribute],
+    sks: &[&KeyAttribute],
     where_: &str,
     s: &mut Sink,
 ) {
     let pp = ptr::pattern(pi);
     let id = Some(p.id.as_str());
     let crit_ptr = |ci: usize| format!("{pp}/key_criteria/{ci}");
-    let pk_crit = p
-        .key_criteria
-        .iter()
-        .position(|c| c.attribute == pk.name && c.condition == Condition::Eq);
-    if pk_crit.is_none() {
-        s.push(
-            "DDB103",
-            format!("{pp}/key_criteria"),
-            id,
-            format!(
-                "{} does not give `{}` = value, the partition key of {where_}",
-                p.id, pk.name
-            ),
-        );
-    }
-    let mut sk_crit = None;
+    // Which criterion gives each partition-key attribute by equality, and which conditions
+    // fall on which sort-key attribute (by its place in the key).
+    let mut pk_given = vec![false; pks.len()];
+    let mut sk_given: Vec<Option<Condition>> = vec![None; sks.len()];
     for (ci, c) in p.key_criteria.iter().enumerate() {
-        if Some(ci) == pk_crit {
+        if let Some(i) = pks
+            .iter()
+            .position(|k| k.name == c.attribute && c.condition == Condition::Eq)
+            .filter(|i| !pk_given[*i])
+        {
+            pk_given[i] = true;
             continue;
         }
-        match sk {
-            Some(sk) if c.attribute == sk.name && sk_crit.is_none() => {
-                sk_crit = Some(c.condition);
-                if c.condition == Condition::BeginsWith && sk.ty == AttributeType::N {
+        match sks
+            .iter()
+            .position(|k| k.name == c.attribute)
+            .filter(|i| sk_given[*i].is_none())
+        {
+            Some(i) => {
+                sk_given[i] = Some(c.condition);
+                if c.condition == Condition::BeginsWith && sks[i].ty == AttributeType::N {
                     s.push(
                         "DDB109",
                         crit_ptr(ci) + "/condition",
                         id,
                         format!(
                             "{} uses begins_with on `{}`, a Number sort key",
-                            p.id, sk.name
+                            p.id, sks[i].name
                         ),
                     );
                 }
             }
-            _ => s.push(
+            None => s.push(
                 "DDB104",
                 crit_ptr(ci),
                 id,
@@ -509,17 +509,55 @@ fn key_match(
             ),
         }
     }
-    let full_key = pk_crit.is_some() && sk.is_none_or(|_| sk_crit == Some(Condition::Eq));
-    if !full_key && pk_crit.is_some() {
+    for (k, given) in pks.iter().zip(&pk_given) {
+        if !given {
+            s.push(
+                "DDB103",
+                format!("{pp}/key_criteria"),
+                id,
+                format!(
+                    "{} does not give `{}` = value, the partition key of {where_}",
+                    p.id, k.name
+                ),
+            );
+        }
+    }
+    // A multi-attribute sort key is matched left to right: equality on every attribute
+    // before the last one given, a range only on that last one.
+    let last = sk_given.iter().rposition(Option::is_some);
+    if let Some(last) = last {
+        for (i, k) in sks.iter().enumerate().take(last) {
+            if sk_given[i] != Some(Condition::Eq) {
+                s.push(
+                    "DDB104",
+                    format!("{pp}/key_criteria"),
+                    id,
+                    format!(
+                        "{}: the sort key of {where_} is matched left to right, so `{}` needs \
+                         = value before `{}` can be used",
+                        p.id, k.name, sks[last].name
+                    ),
+                );
+            }
+        }
+    }
+    let pk_full = pk_given.iter().all(|g| *g);
+    let full_key = pk_full && sk_given.iter().all(|g| *g == Some(Condition::Eq));
+    let missing_sk = sks
+        .iter()
+        .zip(&sk_given)
+        .find(|(_, g)| **g != Some(Condition::Eq))
+        .map_or("", |(k, _)| k.name.as_str());
+    if !full_key && pk_full {
         match p.api {
             Api::GetItem => s.push(
                 "DDB105",
                 format!("{pp}/key_criteria"),
                 id,
                 format!(
-                    "{} is a GetItem but does not give `{}` = value; GetItem needs the full key",
+                    "{} is a GetItem but does not give `{missing_sk}` = value; GetItem needs the \
+                     full key",
                     p.id,
-                    sk.map_or("", |k| k.name.as_str())
                 ),
             ),
             api if api.is_write() => s.push(
@@ -527,10 +565,9 @@ fn key_match(
                 format!("{pp}/key_criteria"),
                 id,
                 format!(
-                    "{} is a {} but does not give `{}` = value; writes need the full key",
+                    "{} is a {} but does not give `{missing_sk}` = value; writes need the full key",
                     p.id,
                     api.name(),
-                    sk.map_or("", |k| k.name.as_str())
                 ),
             ),
             _ => {}

@@ -265,6 +265,14 @@ pub static RULES: &[Rule] = &[
         "Make the pattern a GetItem or a write on the table's key, or drop `transactional` and read the items with a Query (and accept that it sees each item's latest committed state, not one snapshot)."
     ),
     rule!(
+        "DDB025",
+        Error,
+        Limits,
+        "Multi-attribute key DynamoDB would reject",
+        "A global secondary index may key on up to four partition-key attributes and up to four sort-key attributes, each an attribute of the items (no concatenated values needed); a local secondary index keeps a single-attribute sort key, and no attribute may appear twice in one key.",
+        "Keep each key within four attributes, move the extra attributes to a GSI, or list each attribute once."
+    ),
+    rule!(
         "DDB100",
         Info,
         AccessPatterns,
@@ -511,6 +519,14 @@ pub static RULES: &[Rule] = &[
         "Join entity on a 1:1 or 1:M relationship",
         "Only M:N needs a join table; a 1:1 or 1:M child carries its parent's id itself, so a join entity there means the cardinality or the model is wrong.",
         "Make the relationship M:N if it is one, or drop join_entity and store the parent's id in the child."
+    ),
+    rule!(
+        "DDB213",
+        Warning,
+        Principles,
+        "Concatenated index key where a multi-attribute key would do",
+        "Since November 2025 a global secondary index can key on up to four partition-key and four sort-key attributes as they are. A synthetic attribute that glues values together (StatusCreatedAt = OPEN#2026-11-02) must be written with every item and rewritten whenever a part changes, and its parts cannot be read or typed on their own.",
+        "Key the GSI on the attributes themselves — partition_key with more_partition_keys, sort_key with more_sort_keys — and drop the synthetic attribute, or record a deviation with the reason it is needed."
     ),
     rule!(
         "DDB301",

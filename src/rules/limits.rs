@@ -19,6 +19,51 @@ pub(super) fn check(d: &Design, s: &mut Sink) {
     transactions(d, s);
 }
 
+/// Most attributes in one multi-attribute partition or sort key.
+const MAX_KEY_ATTRIBUTES: usize = 4;
+
+/// A GSI's partition and sort keys may each have up to four attributes; an LSI's may not, a
+/// sort key's extra attributes need a first one, and no attribute may appear twice.
+fn multi_attribute_key(ip: &str, kind: IndexKind, idx: &Index, s: &mut Sink) {
+    if !idx.multi_attribute() {
+        return;
+    }
+    let mut problems = Vec::new();
+    if kind == IndexKind::Local {
+        problems.push("a local secondary index has a single-attribute sort key".to_string());
+    }
+    for (what, n) in [
+        ("partition", idx.partition_keys().len()),
+        ("sort", idx.sort_keys().len()),
+    ] {
+        if n > MAX_KEY_ATTRIBUTES {
+            problems.push(format!(
+                "its {what} key has {n} attributes, at most {MAX_KEY_ATTRIBUTES}"
+            ));
+        }
+    }
+    if idx.sort_key.is_none() && !idx.more_sort_keys.is_empty() {
+        problems.push("more_sort_keys needs a sort_key to follow".to_string());
+    }
+    let names = idx.key_names();
+    if let Some(twice) = names
+        .iter()
+        .enumerate()
+        .find(|(i, n)| names[..*i].contains(n))
+        .map(|(_, n)| n)
+    {
+        problems.push(format!("`{twice}` appears twice in its key"));
+    }
+    for p in problems {
+        s.push(
+            "DDB025",
+            ip.to_string(),
+            Some(&idx.name),
+            format!("index {}: {p}", idx.name),
+        );
+    }
+}
+
 /// Transactions name each item by the table's key: Query, Scan and index reads have no
 /// transactional form.
 fn transactions(d: &Design, s: &mut Sink) {
@@ -227,6 +272,21 @@ fn table(d: &Design, ti: usize, t: &Table, s: &mut Sink) {
                 idx.name.as_str(),
             ));
         }
+        for (field, more, is_partition) in [
+            ("more_partition_keys", &idx.more_partition_keys, true),
+            ("more_sort_keys", &idx.more_sort_keys, false),
+        ] {
+            for (i, k) in more.iter().enumerate() {
+                keys.push((
+                    format!("{ip}/{field}/{i}"),
+                    k,
+                    is_partition,
+                    false,
+                    idx.name.as_str(),
+                ));
+            }
+        }
+        multi_attribute_key(&ip, kind, idx, s);
     }
     for (pointer, key, is_partition, on_table, owner) in &keys {
         if !key.ty.is_key_type() {

@@ -173,9 +173,21 @@ fn key_names(d: &Design, s: &mut Sink) {
         }
         for (gi, g) in t.global_secondary_indexes.iter().enumerate() {
             let ip = ptr::index(ti, true, gi);
-            keys.push((format!("{ip}/partition_key"), &g.partition_key, &g.name));
-            if let Some(sk) = &g.sort_key {
-                keys.push((format!("{ip}/sort_key"), sk, &g.name));
+            let mut gsi_keys = vec![(format!("{ip}/partition_key"), &g.partition_key)];
+            gsi_keys.extend(g.sort_key.iter().map(|sk| (format!("{ip}/sort_key"), sk)));
+            for (field, more) in [
+                ("more_partition_keys", &g.more_partition_keys),
+                ("more_sort_keys", &g.more_sort_keys),
+            ] {
+                gsi_keys.extend(
+                    more.iter()
+                        .enumerate()
+                        .map(|(i, k)| (format!("{ip}/{field}/{i}"), k)),
+                );
+            }
+            for (pointer, key) in gsi_keys {
+                concatenated_key(d, t, &g.name, &pointer, key, s);
+                keys.push((pointer, key, &g.name));
             }
         }
         for (li, l) in t.local_secondary_indexes.iter().enumerate() {
@@ -223,6 +235,81 @@ fn key_names(d: &Design, s: &mut Sink) {
             }
         }
     }
+}
+
+/// A GSI keyed on one attribute that glues others together ("StatusCreatedAt", or values like
+/// `OPEN#2026-11-02` built from Status and CreatedAt): a multi-attribute key keys on the
+/// attributes themselves, with no synthetic value to write and keep in step.
+fn concatenated_key(
+    d: &Design,
+    t: &crate::design::Table,
+    index: &str,
+    pointer: &str,
+    key: &KeyAttribute,
+    s: &mut Sink,
+) {
+    for e in t.entities.iter().filter_map(|n| d.entity(n)) {
+        let others: Vec<&crate::design::Attribute> =
+            e.attributes.iter().filter(|a| a.name != key.name).collect();
+        let by_name = segments(&key.name, &others);
+        let by_value = e
+            .attributes
+            .iter()
+            .find(|a| a.name == key.name)
+            .and_then(|a| a.example.as_deref())
+            .and_then(|ex| {
+                let parts: Vec<&str> = ex.split('#').collect();
+                let matched: Vec<String> = parts
+                    .iter()
+                    .filter_map(|p| {
+                        others
+                            .iter()
+                            .find(|a| a.example.as_deref() == Some(*p))
+                            .map(|a| a.name.clone())
+                    })
+                    .collect();
+                (parts.len() >= 2 && matched.len() >= 2).then_some(matched)
+            });
+        if let Some(parts) = by_name.or(by_value) {
+            s.push(
+                "DDB213",
+                format!("{pointer}/name"),
+                Some(index),
+                format!(
+                    "{index} is keyed on `{}`, which concatenates {} of {}: key the index on \
+                     them as they are (partition_key with more_partition_keys, sort_key with \
+                     more_sort_keys)",
+                    key.name,
+                    parts.join(" and "),
+                    e.name
+                ),
+            );
+            return;
+        }
+    }
+}
+
+/// The other attributes whose names, one after another (with `#`, `_`, `-` or `|` between
+/// them or not), make up `name` entirely, when there are two or more of them.
+fn segments(name: &str, others: &[&crate::design::Attribute]) -> Option<Vec<String>> {
+    fn walk(rest: &str, others: &[&crate::design::Attribute], out: &mut Vec<String>) -> bool {
+        let rest = rest.trim_start_matches(['#', '_', '-', '|']);
+        if rest.is_empty() {
+            return out.len() >= 2;
+        }
+        for a in others {
+            if let Some(tail) = rest.strip_prefix(a.name.as_str()) {
+                out.push(a.name.clone());
+                if walk(tail, others, out) {
+                    return true;
+                }
+                out.pop();
+            }
+        }
+        false
+    }
+    let mut out = Vec::new();
+    walk(name, others, &mut out).then_some(out)
 }
 
 fn index_names(d: &Design, s: &mut Sink) {

@@ -179,9 +179,7 @@ fn key_moves(d: &Design, prices: &cost::PriceTable, s: &mut Sink) {
         };
         let price = cost::request_price(&prices.prices, t.class(), true);
         for (_, ix) in t.indexes() {
-            let moved = std::iter::once(&ix.partition_key)
-                .chain(ix.sort_key.as_ref())
-                .find(|k| p.updates.contains(&k.name));
+            let moved = ix.keys().into_iter().find(|k| p.updates.contains(&k.name));
             let Some(k) = moved else { continue };
             let per_call = units
                 .indexes

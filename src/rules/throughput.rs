@@ -48,13 +48,14 @@ pub(super) fn check(d: &Design, s: &mut Sink) {
         if p.api == Api::Scan {
             continue;
         }
-        let pk_name = match &target.index {
-            None => table.partition_key.name.clone(),
+        let pk_names: Vec<String> = match &target.index {
+            None => vec![table.partition_key.name.clone()],
             Some(ix) => match table.index(ix) {
-                Some((_, i)) => i.partition_key.name.clone(),
+                Some((_, i)) => i.partition_keys().iter().map(|k| k.name.clone()).collect(),
                 None => continue,
             },
         };
+        let pk_name = pk_names.join(" + ");
         let txn = if p.transactional { 2 } else { 1 };
         let key = (table.name.clone(), target.index.clone());
         if p.is_write() {
@@ -65,7 +66,7 @@ pub(super) fn check(d: &Design, s: &mut Sink) {
             let units = Decimal::from(capacity::write_units(bytes).saturating_mul(txn));
             let entry = totals.entry(key).or_default();
             entry.1 = entry.1.saturating_add(units.saturating_mul(p.peak_rps));
-            if let Some(rate) = key_rate(p, entity, &pk_name, true) {
+            if let Some(rate) = key_rate(p, entity, &pk_names, true) {
                 per_key
                     .entry((table.name.clone(), None, pk_name.clone(), false))
                     .or_default()
@@ -78,7 +79,7 @@ pub(super) fn check(d: &Design, s: &mut Sink) {
                 capacity::read_units(bytes, p.consistency).saturating_mul(Decimal::from(txn));
             let entry = totals.entry(key).or_default();
             entry.0 = entry.0.saturating_add(units.saturating_mul(p.peak_rps));
-            if let Some(rate) = key_rate(p, entity, &pk_name, target.index.is_none()) {
+            if let Some(rate) = key_rate(p, entity, &pk_names, target.index.is_none()) {
                 per_key
                     .entry((
                         table.name.clone(),
@@ -185,19 +186,29 @@ fn report_key(
 /// key it names (`own`); otherwise a time bucket takes all current traffic, a declared share
 /// takes its part, and an even spread over the distinct values is the rest. Unknown when
 /// nothing is said.
-fn key_rate(p: &AccessPattern, entity: &Entity, key_attr: &str, own: bool) -> Option<Decimal> {
+fn key_rate(p: &AccessPattern, entity: &Entity, keys: &[String], own: bool) -> Option<Decimal> {
     if own && let Some(r) = p.peak_rps_per_key {
         return Some(r);
     }
-    let a = entity.attributes.iter().find(|a| a.name == key_attr)?;
-    if time_bucket(a) {
-        return Some(p.peak_rps);
+    // A multi-attribute key's busiest value combines each attribute's busiest value: the
+    // shares multiply. An attribute nothing is said of leaves the bound to the others.
+    let mut rate = p.peak_rps;
+    let mut known = false;
+    for key in keys {
+        let Some(a) = entity.attributes.iter().find(|a| &a.name == key) else {
+            continue;
+        };
+        if time_bucket(a) {
+            known = true;
+        } else if let Some(share) = a.busiest_share {
+            rate = rate.saturating_mul(share);
+            known = true;
+        } else if let Some(distinct) = a.distinct_values.filter(|n| *n > 0) {
+            rate = rate.checked_div(Decimal::from(distinct))?;
+            known = true;
+        }
     }
-    if let Some(share) = a.busiest_share {
-        return Some(p.peak_rps.saturating_mul(share));
-    }
-    let distinct = a.distinct_values.filter(|n| *n > 0)?;
-    p.peak_rps.checked_div(Decimal::from(distinct))
+    known.then_some(rate)
 }
 
 /// A key holding a date, hour or minute that all current traffic shares (2026-11-02, or a
@@ -246,12 +257,18 @@ fn index_writes(
             .entry((table.name.clone(), Some(g.name.clone())))
             .or_default();
         total.1 = total.1.saturating_add(units.saturating_mul(p.peak_rps));
+        let names: Vec<String> = match kind {
+            crate::design::IndexKind::Global => {
+                g.partition_keys().iter().map(|k| k.name.clone()).collect()
+            }
+            crate::design::IndexKind::Local => vec![table.partition_key.name.clone()],
+        };
         let (space, own) = match kind {
             crate::design::IndexKind::Global => (
                 (
                     table.name.clone(),
                     Some(g.name.clone()),
-                    g.partition_key.name.clone(),
+                    g.partition_key_text(),
                     false,
                 ),
                 false,
@@ -266,7 +283,7 @@ fn index_writes(
                 true,
             ),
         };
-        if let Some(rate) = key_rate(p, entity, &space.2, own) {
+        if let Some(rate) = key_rate(p, entity, &names, own) {
             per_key
                 .entry(space)
                 .or_default()
@@ -292,7 +309,8 @@ fn item_collections(d: &Design, ti: usize, t: &Table, s: &mut Sink) {
         let Some(entity) = d.entity(&p.entity) else {
             continue;
         };
-        let Some(rate) = key_rate(p, entity, &t.partition_key.name, true) else {
+        let Some(rate) = key_rate(p, entity, std::slice::from_ref(&t.partition_key.name), true)
+        else {
             continue;
         };
         let item = capacity::pattern_item_bytes(d, p).unwrap_or(0);

@@ -90,6 +90,10 @@ pub struct PatternSpec {
     pub index: Option<String>,
     /// Partition key of the target.
     pub pk: String,
+    /// Further partition-key attributes of a GSI's multi-attribute key, each matched by
+    /// equality in a Query.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub more_pk: Vec<String>,
     /// strong or eventual.
     pub consistency: &'static str,
     /// Calls per second for this shard.
@@ -298,6 +302,10 @@ pub fn build(d: &Design, o: &Options, shards: u32) -> Result<Vec<Workload>, Spec
             table: d.benchmark_table_name(table),
             index: target.index.clone(),
             pk: pk.name.clone(),
+            more_pk: d
+                .target_all_keys(p)
+                .map(|(pks, _)| pks.iter().skip(1).map(|k| k.name.clone()).collect())
+                .unwrap_or_default(),
             consistency: match p.consistency {
                 Consistency::Strong => "strong",
                 Consistency::Eventual => "eventual",

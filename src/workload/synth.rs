@@ -479,6 +479,39 @@ impl<'a> Generator<'a> {
                 }
             })
             .collect();
+        // A Query on a multi-attribute partition key meets the items whose every key attribute
+        // matches: the later attributes cycle with the first, so a value of the first always
+        // comes with the same values of the others and the collection keeps its page.
+        for p in self
+            .design
+            .access_patterns
+            .iter()
+            .filter(|p| p.entity == entity.name && p.api == crate::design::Api::Query)
+        {
+            let Some((pks, _)) = self.design.target_all_keys(p) else {
+                continue;
+            };
+            let Some(leader) = pks
+                .first()
+                .and_then(|k| plan.iter().find(|r| r.attribute.name == k.name))
+                .and_then(|r| r.cycle)
+            else {
+                continue;
+            };
+            for k in pks.iter().skip(1) {
+                if let Some(r) = plan.iter_mut().find(|r| r.attribute.name == k.name) {
+                    match &mut r.role {
+                        Role::Value => r.cycle = Some(leader),
+                        Role::Ref(parent) => {
+                            let k = leader.min(parent.count);
+                            parent.count = k;
+                            r.cycle = Some(k);
+                        }
+                        Role::Id | Role::Join(_) => {}
+                    }
+                }
+            }
+        }
         // A join attribute that a Query looks up by uses fewer parents, so their collections
         // hold a page, as far as the item count allows: the parents' combinations must still
         // number at least `count`, or two items would share a key. Earlier attributes come

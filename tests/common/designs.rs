@@ -132,3 +132,47 @@ pub fn campus() -> Value {
         ]
     })
 }
+
+/// A game's leaderboard: entries are looked up by tournament and region together (a GSI with
+/// a two-attribute partition key) in score order, ties broken by time (a two-attribute sort
+/// key) — no concatenated "TournamentId#Region" attribute.
+pub fn leaderboard() -> Value {
+    json!({
+        "format": 1,
+        "app": {"name": "leaderboard", "description": "Players post scores in regional tournaments and read the top entries.",
+                "region": "eu-central-1",
+                "sla": {"read_p95_ms": 20, "write_p95_ms": 30, "monthly_budget_usd": 5000}},
+        "entities": [
+            {"name": "Entry", "identity": ["EntryId"], "item_count": 100000, "attributes": [
+                {"name": "EntryId", "type": "S", "bytes": 12},
+                {"name": "TournamentId", "type": "S", "bytes": 8, "distinct_values": 5},
+                {"name": "Region", "type": "S", "bytes": 4, "distinct_values": 3},
+                {"name": "Score", "type": "N", "bytes": 4},
+                {"name": "PlayedAt", "type": "S", "bytes": 20, "example": "2026-11-02T09:14:05Z"},
+                {"name": "Player", "type": "S", "bytes": 24}]}
+        ],
+        "access_patterns": [
+            {"id": "Post", "description": "Post a score", "api": "PutItem", "entity": "Entry",
+             "key_criteria": [{"attribute": "EntryId"}], "peak_rps": 40, "target": {"table": "Entries"}},
+            {"id": "Top", "description": "The best scores of a tournament in one region",
+             "api": "Query", "entity": "Entry",
+             "key_criteria": [{"attribute": "TournamentId"}, {"attribute": "Region"}],
+             "order": "descending", "items_per_query": 10, "peak_rps": 40,
+             "target": {"table": "Entries", "index": "TopByTournamentRegion"}},
+            {"id": "Entry", "description": "One entry", "api": "GetItem", "entity": "Entry",
+             "key_criteria": [{"attribute": "EntryId"}], "peak_rps": 20, "target": {"table": "Entries"}}
+        ],
+        "tables": [
+            {"name": "Entries", "purpose": "Score entries", "entities": ["Entry"],
+             "partition_key": {"name": "EntryId", "type": "S"},
+             "global_secondary_indexes": [
+                {"name": "TopByTournamentRegion", "purpose": "Leaderboards per tournament and region",
+                 "partition_key": {"name": "TournamentId", "type": "S"},
+                 "more_partition_keys": [{"name": "Region", "type": "S"}],
+                 "sort_key": {"name": "Score", "type": "N"},
+                 "more_sort_keys": [{"name": "PlayedAt", "type": "S"}],
+                 "projection": {"type": "INCLUDE", "attributes": ["Player"]}}
+             ]}
+        ]
+    })
+}
