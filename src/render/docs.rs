@@ -762,7 +762,15 @@ pub fn stage2(d: &Design) -> Result<String, RenderError> {
                         "name": ix.name,
                         "kind": match kind { IndexKind::Global => "GSI", IndexKind::Local => "LSI" },
                         "purpose": ix.purpose,
-                        "keys": if ix.sort_keys().is_empty() { ix.partition_key_text() } else { format!("{} + {}", ix.partition_key_text(), ix.sort_key_text()) },
+                        "keys": match (ix.multi_attribute(), ix.sort_keys().is_empty()) {
+                            (_, true) => ix.partition_key_text(),
+                            (false, false) => format!("{} + {}", ix.partition_key_text(), ix.sort_key_text()),
+                            (true, false) => format!(
+                                "partition key {}, sort key {}",
+                                ix.partition_key_text(),
+                                ix.sort_key_text()
+                            ),
+                        },
                         "projection": match ix.projection.ty {
                             ProjectionType::Include => format!("INCLUDE {}", ix.projection.attributes.join(", ")),
                             other => other.name().to_string(),
