@@ -152,22 +152,6 @@ async fn tables(d: &Design, client: &aws_sdk_dynamodb::Client) {
     }
 }
 
-fn process_runner(endpoint: &str) -> Runner {
-    Runner::Process {
-        python: python(),
-        handler: handler(),
-        env: vec![
-            (
-                "AWS_ENDPOINT_URL_DYNAMODB".to_string(),
-                endpoint.to_string(),
-            ),
-            ("AWS_ACCESS_KEY_ID".to_string(), "local".to_string()),
-            ("AWS_SECRET_ACCESS_KEY".to_string(), "local".to_string()),
-            ("AWS_DEFAULT_REGION".to_string(), "us-east-1".to_string()),
-        ],
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_writes_every_item_runs_every_pattern_and_bills_like_the_model() {
     let local = LocalDynamo::start().await.expect("emulator");
@@ -180,9 +164,16 @@ async fn a_run_writes_every_item_runs_every_pattern_and_bills_like_the_model() {
     }
     o.scale = Decimal::new(2, 1); // a fifth of the design's rates keeps the test short
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let outcome = bench::run(&d, &o, 2, &process_runner(&local.endpoint()), None, tx)
-        .await
-        .expect("run");
+    let outcome = bench::run(
+        &d,
+        &o,
+        2,
+        &common::local_runner(&local.endpoint()),
+        None,
+        tx,
+    )
+    .await
+    .expect("run");
     let mut progress = 0;
     while rx.try_recv().is_ok() {
         progress += 1;
@@ -296,9 +287,16 @@ async fn a_shard_near_its_deadline_returns_what_it_has_marked_partial() {
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     // 5 s of margin out of an 8 s deadline: the shard stops after about 3 s.
     let started = std::time::Instant::now();
-    let outcome = bench::run(&d, &o, 1, &process_runner(&local.endpoint()), Some(8.0), tx)
-        .await
-        .expect("run");
+    let outcome = bench::run(
+        &d,
+        &o,
+        1,
+        &common::local_runner(&local.endpoint()),
+        Some(8.0),
+        tx,
+    )
+    .await
+    .expect("run");
     assert!(
         started.elapsed().as_secs() < 25,
         "stopped well before the 60 s of phases"
@@ -539,9 +537,16 @@ async fn the_stage4_document_follows_the_rules_and_compares_runs() {
     tables(&d, &client).await;
     let o = quick("run-d");
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let outcome = bench::run(&d, &o, 1, &process_runner(&local.endpoint()), None, tx)
-        .await
-        .expect("run");
+    let outcome = bench::run(
+        &d,
+        &o,
+        1,
+        &common::local_runner(&local.endpoint()),
+        None,
+        tx,
+    )
+    .await
+    .expect("run");
     let now = bench::summaries(&outcome.merged);
     let prices = ddb_architect::cost::PriceFile::built_in()
         .and_then(|f| f.region("us-east-1", "b"))
@@ -824,7 +829,7 @@ async fn throttles_and_server_errors_are_counted_and_nothing_is_lost() {
     o.items.insert("Order".into(), 30);
     o.items.insert("OrderLine".into(), 30);
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let outcome = bench::run(&d, &o, 1, &process_runner(&proxy), None, tx)
+    let outcome = bench::run(&d, &o, 1, &common::local_runner(&proxy), None, tx)
         .await
         .expect("run");
     assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
@@ -918,9 +923,16 @@ async fn calls_the_client_cannot_send_are_counted_not_dropped() {
     o.max_rate = Decimal::from(100_000);
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let started = std::time::Instant::now();
-    let outcome = bench::run(&d, &o, 1, &process_runner(&local.endpoint()), None, tx)
-        .await
-        .expect("run");
+    let outcome = bench::run(
+        &d,
+        &o,
+        1,
+        &common::local_runner(&local.endpoint()),
+        None,
+        tx,
+    )
+    .await
+    .expect("run");
     assert!(
         started.elapsed().as_secs() < 60,
         "an unreachable rate ends with the phase, plus grace"

@@ -8,10 +8,8 @@
 
 mod common;
 
-use std::path::Path;
-
 use ddb_architect::aws::{dynamo, local::LocalDynamo};
-use ddb_architect::bench::{self, Runner};
+use ddb_architect::bench;
 use ddb_architect::design::Api;
 use ddb_architect::workload::spec::Options;
 use ddb_architect::workload::synth::{Generator, item_size};
@@ -78,17 +76,7 @@ async fn measured_units_per_call_equal_the_model_for_every_pattern_table_and_ind
     o.threads = 8;
     o.items.insert("Vehicle".into(), 200);
     o.items.insert("Job".into(), 600);
-    let handler = Path::new(env!("CARGO_MANIFEST_DIR")).join("lambda/lambda_function.py");
-    let runner = Runner::Process {
-        python: std::env::var("DDB_ARCHITECT_PYTHON").unwrap_or_else(|_| "python3".into()),
-        handler,
-        env: vec![
-            ("AWS_ENDPOINT_URL_DYNAMODB".into(), local.endpoint()),
-            ("AWS_ACCESS_KEY_ID".into(), "local".into()),
-            ("AWS_SECRET_ACCESS_KEY".into(), "local".into()),
-            ("AWS_DEFAULT_REGION".into(), "us-east-1".into()),
-        ],
-    };
+    let runner = common::local_runner(&local.endpoint());
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     // One worker: its fresh items are numbered consecutively, so a sparse attribute lands on
     // its share of them as evenly as the data allows.
@@ -96,13 +84,8 @@ async fn measured_units_per_call_equal_the_model_for_every_pattern_table_and_ind
     assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
     let mut report = Vec::new();
     for p in &d.access_patterns {
-        let m = outcome
-            .merged
-            .iter()
-            .find(|m| m.id == p.id)
-            .unwrap_or_else(|| panic!("{} did not run", p.id));
+        let m = common::ran(&outcome, &p.id);
         assert!(m.count >= 20, "{}: only {} calls", p.id, m.count);
-        assert_eq!(m.error_count(), 0, "{}: {:?}", p.id, m.errors);
         let model = cost::op_units(&d, p).expect("model");
         let (table, indexes) = m.units_per_call();
         let mut pairs = vec![(

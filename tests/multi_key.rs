@@ -4,10 +4,8 @@
 
 mod common;
 
-use std::path::Path;
-
 use ddb_architect::aws::{dynamo, local::LocalDynamo};
-use ddb_architect::bench::{self, Runner};
+use ddb_architect::bench;
 use ddb_architect::cost;
 use ddb_architect::workload::spec::Options;
 use rust_decimal::prelude::ToPrimitive;
@@ -164,26 +162,12 @@ async fn the_benchmark_queries_every_partition_key_attribute_and_reads_full_page
     o.warmup_s = 0.5;
     o.threads = 8;
     o.items.insert("Entry".into(), 600);
-    let runner = Runner::Process {
-        python: std::env::var("DDB_ARCHITECT_PYTHON").unwrap_or_else(|_| "python3".into()),
-        handler: Path::new(env!("CARGO_MANIFEST_DIR")).join("lambda/lambda_function.py"),
-        env: vec![
-            ("AWS_ENDPOINT_URL_DYNAMODB".into(), local.endpoint()),
-            ("AWS_ACCESS_KEY_ID".into(), "local".into()),
-            ("AWS_SECRET_ACCESS_KEY".into(), "local".into()),
-            ("AWS_DEFAULT_REGION".into(), "us-east-1".into()),
-        ],
-    };
+    let runner = common::local_runner(&local.endpoint());
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let outcome = bench::run(&d, &o, 1, &runner, None, tx).await.expect("run");
     assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
     for p in &d.access_patterns {
-        let m = outcome
-            .merged
-            .iter()
-            .find(|m| m.id == p.id)
-            .unwrap_or_else(|| panic!("{} did not run", p.id));
-        assert_eq!(m.error_count(), 0, "{}: {:?}", p.id, m.errors);
+        let m = common::ran(&outcome, &p.id);
         let model = cost::op_units(&d, p).expect("model");
         let (table, indexes) = m.units_per_call();
         let want = (model.table_read + model.table_write)

@@ -214,3 +214,34 @@ pub fn summary(id: &str, phase: &str, api: &str, p95_ms: f64) -> ddb_architect::
         items_per_call: 1.0,
     }
 }
+
+/// Benchmark workers as local python3 processes running the handler against `endpoint`.
+pub fn local_runner(endpoint: &str) -> ddb_architect::bench::Runner {
+    ddb_architect::bench::Runner::Process {
+        python: std::env::var("DDB_ARCHITECT_PYTHON").unwrap_or_else(|_| "python3".to_string()),
+        handler: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lambda/lambda_function.py"),
+        env: vec![
+            (
+                "AWS_ENDPOINT_URL_DYNAMODB".to_string(),
+                endpoint.to_string(),
+            ),
+            ("AWS_ACCESS_KEY_ID".to_string(), "local".to_string()),
+            ("AWS_SECRET_ACCESS_KEY".to_string(), "local".to_string()),
+            ("AWS_DEFAULT_REGION".to_string(), "us-east-1".to_string()),
+        ],
+    }
+}
+
+/// A pattern's merged figures from a run: it ran, and without errors.
+pub fn ran<'a>(
+    outcome: &'a ddb_architect::bench::Outcome,
+    id: &str,
+) -> &'a ddb_architect::workload::measured::Merged {
+    let m = outcome
+        .merged
+        .iter()
+        .find(|m| m.id == id)
+        .unwrap_or_else(|| panic!("{id} did not run"));
+    assert_eq!(m.error_count(), 0, "{id}: {:?}", m.errors);
+    m
+}
