@@ -217,19 +217,11 @@ pub fn summary(id: &str, phase: &str, api: &str, p95_ms: f64) -> ddb_architect::
 
 /// Benchmark workers as local python3 processes running the handler against `endpoint`.
 pub fn local_runner(endpoint: &str) -> ddb_architect::bench::Runner {
-    ddb_architect::bench::Runner::Process {
-        python: std::env::var("DDB_ARCHITECT_PYTHON").unwrap_or_else(|_| "python3".to_string()),
-        handler: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lambda/lambda_function.py"),
-        env: vec![
-            (
-                "AWS_ENDPOINT_URL_DYNAMODB".to_string(),
-                endpoint.to_string(),
-            ),
-            ("AWS_ACCESS_KEY_ID".to_string(), "local".to_string()),
-            ("AWS_SECRET_ACCESS_KEY".to_string(), "local".to_string()),
-            ("AWS_DEFAULT_REGION".to_string(), "us-east-1".to_string()),
-        ],
-    }
+    ddb_architect::bench::selftest::process_runner(
+        &std::env::var("DDB_ARCHITECT_PYTHON").unwrap_or_else(|_| "python3".to_string()),
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lambda/lambda_function.py"),
+        endpoint,
+    )
 }
 
 /// A pattern's merged figures from a run: it ran, and without errors.
