@@ -243,6 +243,8 @@ impl Tool for PutAccessPattern {
     const STAGES: &'static [Stage] = DRAFTING;
     const EFFECT: Effect = Effect::ReadOnly;
     const FAMILY: Family = Family::Steps;
+    // Where a pattern is served comes from put_table's `serves`; the call keeps it.
+    const SET_ELSEWHERE: &'static [&'static str] = &["target"];
 
     fn call(cx: &mut Context<'_>, mut p: AccessPattern) -> Result<Value, ToolError> {
         let id = p.id.clone();

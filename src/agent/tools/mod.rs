@@ -158,6 +158,8 @@ pub trait Tool {
     const EFFECT: Effect;
     /// The way of building the design it belongs to.
     const FAMILY: Family = Family::Any;
+    /// Top-level argument fields the tool sets itself (left out of the schema the model sees).
+    const SET_ELSEWHERE: &'static [&'static str] = &[];
 
     /// What must be true of the session first (decided without asking or acting).
     fn check(_state: &State, _args: &Self::Args) -> Result<(), ToolError> {
@@ -198,9 +200,47 @@ const fn def<T: Tool>() -> ToolDef {
         stages: T::STAGES,
         effect: T::EFFECT,
         family: T::FAMILY,
-        schema: schema_of::<T::Args>,
+        schema: tool_schema::<T>,
         check: check_of::<T>,
         run: run_of::<T>,
+    }
+}
+
+/// The arguments' schema without the fields the tool sets itself.
+fn tool_schema<T: Tool>() -> Value {
+    let mut v = schema_of::<T::Args>();
+    if let Some(o) = v.as_object_mut() {
+        if let Some(Value::Object(props)) = o.get_mut("properties") {
+            for name in T::SET_ELSEWHERE {
+                props.remove(*name);
+            }
+        }
+        if let Some(Value::Array(required)) = o.get_mut("required") {
+            required.retain(|r| !r.as_str().is_some_and(|r| T::SET_ELSEWHERE.contains(&r)));
+        }
+    }
+    drop_unused_defs(&mut v);
+    v
+}
+
+/// Definitions nothing refers to any more (after fields were left out).
+fn drop_unused_defs(v: &mut Value) {
+    loop {
+        let text = v.to_string();
+        let Some(Value::Object(defs)) = v.get_mut("$defs") else {
+            return;
+        };
+        let unused: Vec<String> = defs
+            .keys()
+            .filter(|k| !text.contains(&format!("\"#/$defs/{k}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for k in unused {
+            defs.remove(&k);
+        }
     }
 }
 
