@@ -125,7 +125,7 @@ fn a_sparse_index_costs_nothing_for_items_without_its_key() {
     let dz = design(&v);
     let u = cost::op_units(&dz, &dz.access_patterns[2]).expect("units");
     assert!(!u.indexes.contains_key("OrdersByCoupon"));
-    let storage = cost::storage(&dz, d("0.25"));
+    let storage = cost::storage(&dz, |_| d("0.25"));
     let line = storage
         .iter()
         .find(|s| s.index.as_deref() == Some("OrdersByCoupon"))
@@ -181,7 +181,7 @@ fn average_rates_price_the_average_month() {
 #[test]
 fn storage_adds_100_bytes_per_item_and_per_index_entry() {
     let dz = design(&base());
-    let s = cost::storage(&dz, d("0.25"));
+    let s = cost::storage(&dz, |_| d("0.25"));
     let customers = s
         .iter()
         .find(|l| l.table == "Customers" && l.index.is_none())

@@ -40,7 +40,7 @@ fn the_workshop_is_a_valid_design_with_the_sizes_it_claims() {
         assert_eq!(item_size(&j), want);
     }
     // Sparse storage: 30 % of the jobs are in OpenJobsByTech.
-    let lines = cost::storage(&d, Decimal::ONE);
+    let lines = cost::storage(&d, |_| Decimal::ONE);
     let open = lines
         .iter()
         .find(|l| l.index.as_deref() == Some("OpenJobsByTech"))

@@ -306,10 +306,7 @@ pub fn estimate(d: &Design, prices: &PriceTable) -> CostReport {
         let (Some(units), Some(target)) = (op_units(d, ap), ap.target.as_ref()) else {
             continue;
         };
-        let class = d
-            .table(&target.table)
-            .map_or(TableClass::Standard, |t| t.class());
-        let price = request_price(p, class, ap.is_write());
+        let price = request_price(p, d.table_class(&target.table), ap.is_write());
         let average = ap.average_rps;
         // The units a month at average rates, for comparing the table classes.
         let month = units
@@ -372,13 +369,7 @@ pub fn estimate(d: &Design, prices: &PriceTable) -> CostReport {
             monthly_at_average: at_average,
         });
     }
-    let mut storage = storage(d, Decimal::ZERO);
-    for line in &mut storage {
-        let class = d
-            .table(&line.table)
-            .map_or(TableClass::Standard, |t| t.class());
-        line.monthly = gb_month(line.bytes, p.class(class).0.storage_per_gb_month);
-    }
+    let storage = storage(d, |t| p.class(t.class()).0.storage_per_gb_month);
     let classes = d
         .tables
         .iter()
@@ -437,10 +428,12 @@ fn of_count(per_item: Decimal, count: u64) -> u64 {
     u64::try_from(per_item.saturating_mul(Decimal::from(count)).round()).unwrap_or(u64::MAX)
 }
 
-/// Storage per table and index at the design's item counts.
-pub fn storage(d: &Design, price: Decimal) -> Vec<StorageLine> {
+/// Storage per table and index at the design's item counts, each table (and its indexes) at
+/// the price per GB-month `price` gives it (its table class's).
+pub fn storage(d: &Design, price: impl Fn(&Table) -> Decimal) -> Vec<StorageLine> {
     let mut out = Vec::new();
     for t in &d.tables {
+        let price = price(t);
         let (mut items, mut bytes) = (0u64, 0u64);
         for e in entities_of(d, t) {
             items = items.saturating_add(e.item_count);
@@ -600,12 +593,6 @@ pub fn estimate_benchmark(
     let mut write_units = Decimal::ZERO;
     // Each table pays its own class's price.
     let (mut write_cost, mut read_cost) = (Decimal::ZERO, Decimal::ZERO);
-    let class_of = |ap: &AccessPattern| {
-        ap.target
-            .as_ref()
-            .and_then(|t| d.table(&t.table))
-            .map_or(TableClass::Standard, |t| t.class())
-    };
     // Write phase: one PutItem per item, costed like the entity's own put pattern.
     for (name, count) in &plan.items {
         let Some(table) = d.tables.iter().find(|t| t.entities.contains(name)) else {
@@ -655,7 +642,11 @@ pub fn estimate_benchmark(
             .ceil();
         let ops_n = u64::try_from(ops).unwrap_or(u64::MAX);
         let units = u.total().saturating_mul(ops);
-        let cost = per_million(units, request_price(p, class_of(ap), ap.is_write()));
+        let class = ap
+            .target
+            .as_ref()
+            .map_or(TableClass::Standard, |t| d.table_class(&t.table));
+        let cost = per_million(units, request_price(p, class, ap.is_write()));
         if ap.is_write() {
             write_ops = write_ops.saturating_add(ops_n);
             write_units = write_units.saturating_add(units);

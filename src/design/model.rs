@@ -498,6 +498,12 @@ impl Design {
         self.tables.iter().find(|t| t.name == name)
     }
 
+    /// The class of the table named `name`: STANDARD when it names none, or there is no such
+    /// table (a bad reference is reported by the rules, and prices as the default class).
+    pub fn table_class(&self, name: &str) -> TableClass {
+        self.table(name).map_or(TableClass::Standard, Table::class)
+    }
+
     /// The prefix benchmark tables of this design carry.
     pub fn benchmark_prefix(&self) -> String {
         match self.benchmark.as_ref().and_then(|b| b.table_prefix.clone()) {

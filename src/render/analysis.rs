@@ -624,10 +624,7 @@ pub fn stage4(
         ) else {
             continue;
         };
-        let class = d
-            .table(&t.table)
-            .map_or(crate::design::TableClass::Standard, |t| t.class());
-        let price = cost::request_price(p, class, ap.is_write());
+        let price = cost::request_price(p, d.table_class(&t.table), ap.is_write());
         let measured_total = s.table_units_per_call + s.index_units_per_call.values().sum::<f64>();
         let m_month = monthly(measured_total, ap.peak_rps, price);
         let e_month = model
