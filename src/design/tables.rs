@@ -61,6 +61,13 @@ pub struct Table {
 }
 
 impl Table {
+    /// The names of the table's own key attributes: partition key, then sort key.
+    pub fn key_names(&self) -> Vec<&str> {
+        std::iter::once(self.partition_key.name.as_str())
+            .chain(self.sort_key.as_ref().map(|k| k.name.as_str()))
+            .collect()
+    }
+
     /// The table's class, STANDARD when the design names none.
     pub fn class(&self) -> TableClass {
         self.table_class.unwrap_or(TableClass::Standard)

@@ -149,9 +149,7 @@ pub fn export(d: &Design, now: std::time::SystemTime) -> Model {
         .map(|t| {
             let entities: Vec<&Entity> = t.entities.iter().filter_map(|n| d.entity(n)).collect();
             // Workbench lists every attribute but the table's own keys here, index keys included.
-            let keys: Vec<&str> = std::iter::once(t.partition_key.name.as_str())
-                .chain(t.sort_key.as_ref().map(|k| k.name.as_str()))
-                .collect();
+            let keys = t.key_names();
             let mut non_key: Vec<WbAttribute> = Vec::new();
             for e in &entities {
                 for a in &e.attributes {

@@ -162,9 +162,7 @@ fn writes(p: &AccessPattern, pi: usize, table: &crate::design::Table, s: &mut Si
     if p.api != Api::UpdateItem {
         return;
     }
-    let keys: Vec<&str> = std::iter::once(table.partition_key.name.as_str())
-        .chain(table.sort_key.as_ref().map(|k| k.name.as_str()))
-        .collect();
+    let keys = table.key_names();
     for (ui, u) in p.updates.iter().enumerate() {
         if keys.contains(&u.as_str()) {
             s.push(

@@ -230,8 +230,7 @@ pub fn build(d: &Design, o: &Options, shards: u32) -> Result<Vec<Workload>, Spec
             })
             .fold(0u64, u64::saturating_add);
         total = total.saturating_add(count).saturating_add(reserve);
-        let mut keys = vec![t.partition_key.name.clone()];
-        keys.extend(t.sort_key.as_ref().map(|k| k.name.clone()));
+        let keys = t.key_names().into_iter().map(str::to_string).collect();
         entities.push(EntitySpec {
             name: e.name.clone(),
             table: d.benchmark_table_name(t),

@@ -368,11 +368,7 @@ impl<'a> Generator<'a> {
             .tables
             .iter()
             .find(|t| t.entities.iter().any(|e| e == entity))
-            .map(|t| {
-                std::iter::once(t.partition_key.name.as_str())
-                    .chain(t.sort_key.as_ref().map(|k| k.name.as_str()))
-                    .collect()
-            })
+            .map(|t| t.key_names())
             .unwrap_or_default()
     }
 
