@@ -206,7 +206,8 @@ const fn def<T: Tool>() -> ToolDef {
     }
 }
 
-/// The arguments' schema without the fields the tool sets itself.
+/// The arguments' schema without the fields the tool sets itself, and without the definitions
+/// that leaving fields out (these, and the import-only ones) made unused.
 fn tool_schema<T: Tool>() -> Value {
     let mut v = schema_of::<T::Args>();
     if let Some(o) = v.as_object_mut() {
@@ -273,10 +274,6 @@ fn without_import_only(v: &mut Value) {
                 for name in IMPORT_ONLY {
                     props.remove(name);
                 }
-            }
-            if let Some(Value::Object(defs)) = o.get_mut("$defs") {
-                defs.remove("BillingMode");
-                defs.remove("ProvisionedThroughput");
             }
             o.values_mut().for_each(without_import_only);
         }
