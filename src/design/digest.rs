@@ -40,15 +40,8 @@ pub fn requirements(d: &Design) -> String {
                 if let Some(n) = a.distinct_values {
                     let _ = write!(t, " ({n} distinct)");
                 }
-                if let Some(f) = a
-                    .present_fraction
-                    .filter(|f| *f < rust_decimal::Decimal::ONE)
-                {
-                    let _ = write!(
-                        t,
-                        " (on {}% of items)",
-                        (f * rust_decimal::Decimal::ONE_HUNDRED).normalize()
-                    );
+                if let Some(note) = a.presence_note() {
+                    let _ = write!(t, " ({note})");
                 }
                 t
             })

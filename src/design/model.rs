@@ -587,6 +587,20 @@ impl Design {
     }
 }
 
+/// A share (0 to 1) as a percentage without trailing zeros: 0.3 gives 30.
+pub fn percent(share: Decimal) -> Decimal {
+    share.saturating_mul(Decimal::ONE_HUNDRED).normalize()
+}
+
+impl Attribute {
+    /// "on 30% of items", when only some items carry the attribute.
+    pub fn presence_note(&self) -> Option<String> {
+        self.present_fraction
+            .filter(|f| *f < Decimal::ONE)
+            .map(|f| format!("on {}% of items", percent(f)))
+    }
+}
+
 /// Lower-case letters, digits and single dashes: safe inside any resource name.
 pub fn slug(s: &str) -> String {
     let mut out = String::new();

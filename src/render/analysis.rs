@@ -388,7 +388,7 @@ fn gap_cause(d: &Design, ap: &AccessPattern, s: &Summary, model: &cost::OpUnits)
                             .as_ref()
                             .and_then(|t| t.index.as_deref())
                             .unwrap_or("the index"),
-                        (share * rust_decimal::Decimal::ONE_HUNDRED).normalize(),
+                        crate::design::percent(share),
                         ap.entity
                     )
                 })
@@ -481,7 +481,7 @@ fn gap_cause(d: &Design, ap: &AccessPattern, s: &Summary, model: &cost::OpUnits)
                      is sparse — {} % of {}'s items carry its keys — and the run's {} call(s) \
                      met another share of such items than that; the model prices the design's \
                      share, a longer run comes closer to it",
-                    (share * rust_decimal::Decimal::ONE_HUNDRED).normalize(),
+                    crate::design::percent(share),
                     ap.entity,
                     s.count
                 )

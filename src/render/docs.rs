@@ -249,11 +249,8 @@ pub fn stage1(d: &Design) -> Result<String, RenderError> {
                     Some(m) if m > a.bytes => format!("{}-{}", a.bytes, m),
                     _ => a.bytes.to_string(),
                 };
-                if let Some(f) = a.present_fraction.filter(|f| *f < Decimal::ONE) {
-                    bytes.push_str(&format!(
-                        " (on {}% of items)",
-                        (f * Decimal::ONE_HUNDRED).normalize()
-                    ));
+                if let Some(note) = a.presence_note() {
+                    bytes.push_str(&format!(" ({note})"));
                 }
                 t.row([
                     a.name.clone(),
