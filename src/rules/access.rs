@@ -59,15 +59,18 @@ fn pattern(d: &Design, pi: usize, p: &AccessPattern, s: &mut Sink) {
     let Some(table) = d.table(&target.table) else {
         return;
     };
-    let (kind, pk, sk): (Option<IndexKind>, &KeyAttribute, Option<&KeyAttribute>) =
-        match &target.index {
-            None => (None, &table.partition_key, table.sort_key.as_ref()),
-            Some(name) => match table.index(name) {
-                Some((kind, ix)) => (Some(kind), &ix.partition_key, ix.sort_key.as_ref()),
-                None => return,
-            },
-        };
+    let kind: Option<IndexKind> = match &target.index {
+        None => None,
+        Some(name) => match table.index(name) {
+            Some((kind, _)) => Some(kind),
+            None => return,
+        },
+    };
     let Some((pks, sks)) = d.target_all_keys(p) else {
+        return;
+    };
+    // The first attribute of each key (the only one, but for a multi-attribute GSI key).
+    let (Some(&pk), sk) = (pks.first(), sks.first().copied()) else {
         return;
     };
     let where_ = match &target.index {
