@@ -532,17 +532,11 @@ impl Design {
 }
 
 impl Design {
-    /// The partition and sort key of a pattern's target, if the target exists.
+    /// The partition and sort key of a pattern's target, if the target exists (the first
+    /// attribute of each, for a GSI with multi-attribute keys).
     pub fn target_keys(&self, p: &AccessPattern) -> Option<(&KeyAttribute, Option<&KeyAttribute>)> {
-        let target = p.target.as_ref()?;
-        let table = self.table(&target.table)?;
-        match &target.index {
-            None => Some((&table.partition_key, table.sort_key.as_ref())),
-            Some(name) => {
-                let (_, ix) = table.index(name)?;
-                Some((&ix.partition_key, ix.sort_key.as_ref()))
-            }
-        }
+        let (pks, sks) = self.target_all_keys(p)?;
+        Some((*pks.first()?, sks.first().copied()))
     }
 
     /// Every partition-key and sort-key attribute of the pattern's target, in key order: one
