@@ -144,20 +144,12 @@ fn quick(run: &str) -> Options {
     o
 }
 
-async fn tables(d: &Design, client: &aws_sdk_dynamodb::Client) {
-    for t in &d.tables {
-        dynamo::create_table(client, t, &d.benchmark_table_name(t), &[])
-            .await
-            .expect("create table");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_writes_every_item_runs_every_pattern_and_bills_like_the_model() {
     let local = LocalDynamo::start().await.expect("emulator");
     let client = dynamo::local_client(&local.endpoint());
     let d = common::example("online-shop");
-    tables(&d, &client).await;
+    common::create_tables(&d, &client).await;
     let mut o = quick("run-a");
     for e in ["Customer", "Order", "OrderItem", "Product"] {
         o.items.insert(e.to_string(), 120);
@@ -281,7 +273,7 @@ async fn a_shard_near_its_deadline_returns_what_it_has_marked_partial() {
     let local = LocalDynamo::start().await.expect("emulator");
     let client = dynamo::local_client(&local.endpoint());
     let d = common::design(&common::base());
-    tables(&d, &client).await;
+    common::create_tables(&d, &client).await;
     let mut o = quick("run-b");
     o.duration_s = 30.0;
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
@@ -316,7 +308,7 @@ async fn a_failed_shard_is_reported_and_the_others_kept() {
     let local = LocalDynamo::start().await.expect("emulator");
     let client = dynamo::local_client(&local.endpoint());
     let d = common::design(&common::base());
-    tables(&d, &client).await;
+    common::create_tables(&d, &client).await;
     let o = quick("run-c");
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let broken = Runner::Process {
@@ -534,7 +526,7 @@ async fn the_stage4_document_follows_the_rules_and_compares_runs() {
     let local = LocalDynamo::start().await.expect("emulator");
     let client = dynamo::local_client(&local.endpoint());
     let d = common::design(&common::base());
-    tables(&d, &client).await;
+    common::create_tables(&d, &client).await;
     let o = quick("run-d");
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let outcome = bench::run(
@@ -820,7 +812,7 @@ async fn throttles_and_server_errors_are_counted_and_nothing_is_lost() {
     let local = LocalDynamo::start().await.expect("emulator");
     let client = dynamo::local_client(&local.endpoint());
     let d = common::design(&common::base());
-    tables(&d, &client).await;
+    common::create_tables(&d, &client).await;
     let (proxy, throttles_sent) = faulty_proxy(local.endpoint()).await;
     let mut o = quick("run-e");
     // Every request is then part of a measured call, so every throttle must be in the counts.
@@ -911,7 +903,7 @@ async fn calls_the_client_cannot_send_are_counted_not_dropped() {
     let local = LocalDynamo::start().await.expect("emulator");
     let client = dynamo::local_client(&local.endpoint());
     let d = common::design(&common::base());
-    tables(&d, &client).await;
+    common::create_tables(&d, &client).await;
     let mut o = quick("run-f");
     o.items.insert("Customer".into(), 20);
     o.items.insert("Order".into(), 20);

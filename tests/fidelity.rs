@@ -65,11 +65,7 @@ async fn measured_units_per_call_equal_the_model_for_every_pattern_table_and_ind
     let d = common::design(&common::designs::workshop());
     let local = LocalDynamo::start().await.expect("emulator");
     let client = dynamo::local_client(&local.endpoint());
-    for t in &d.tables {
-        dynamo::create_table(&client, t, &d.benchmark_table_name(t), &[])
-            .await
-            .expect("create table");
-    }
+    common::create_tables(&d, &client).await;
     let mut o = Options::new("fidelity");
     o.duration_s = 4.0;
     o.warmup_s = 0.5;

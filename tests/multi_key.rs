@@ -144,10 +144,8 @@ async fn the_benchmark_queries_every_partition_key_attribute_and_reads_full_page
     let d = leaderboard();
     let local = LocalDynamo::start().await.expect("emulator");
     let client = dynamo::local_client(&local.endpoint());
+    common::create_tables(&d, &client).await;
     for t in &d.tables {
-        dynamo::create_table(&client, t, &d.benchmark_table_name(t), &[])
-            .await
-            .expect("create table");
         let described = client
             .describe_table()
             .table_name(d.benchmark_table_name(t))

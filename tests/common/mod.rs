@@ -237,3 +237,12 @@ pub fn ran<'a>(
     assert_eq!(m.error_count(), 0, "{id}: {:?}", m.errors);
     m
 }
+
+/// Every table of `d` under its benchmark name, in the emulator `client` talks to.
+pub async fn create_tables(d: &Design, client: &aws_sdk_dynamodb::Client) {
+    for t in &d.tables {
+        ddb_architect::aws::dynamo::create_table(client, t, &d.benchmark_table_name(t), &[])
+            .await
+            .expect("create table");
+    }
+}
